@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RVISOR_VMM_LOADER_H
+#define RVISOR_VMM_LOADER_H
+
+#include <stddef.h>
+
+#include "vmm/vm.h"
+
+/*
+ * Load a RISC-V ELF64 executable at the physical addresses of its program
+ * headers; sets vm->entry. On error returns -errno or -EINVAL and writes a
+ * message for the user into err.
+ */
+int load_elf(struct vm *vm, const char *path, char *err, size_t errlen);
+
+#endif

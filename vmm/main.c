@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/* rvisor's command line: `rvisor run --kernel FILE ...`. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/fdt.h"
+#include "vmm/loader.h"
+#include "vmm/vm.h"
+
+#define MIN_RAM (4ull << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rvisor run --kernel FILE [options]\n"
+		"\n"
+		"  -k, --kernel FILE   guest ELF to boot (loaded at its physical addresses)\n"
+		"  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
+		"  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
+		"  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
+		"      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
+		"      --stats         print per-vCPU exit counters when the VM ends\n"
+		"\n"
+		"exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
+		"3 guest rebooted; 5 guest crashed the vCPU; 64+n SBI SRST vendor reason 0xF0000000+n\n",
+		VM_MAX_VCPUS);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10, end++; break;
+	case 'm': case 'M': v <<= 20, end++; break;
+	case 'g': case 'G': v <<= 30, end++; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void print_stats(const struct vm *vm)
+{
+	unsigned i, r;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		const struct vcpu *v = &vm->cpus[i].vcpu;
+		const struct mmu_stats *m = &v->mmu.stats;
+
+		fprintf(stderr, "hart %u: instret %" PRIu64 " traps_to_vs %" PRIu64
+				" irqs_to_vs %" PRIu64 "\n  exits:",
+			i, v->stats.instret, v->stats.traps_to_vs, v->stats.interrupts_to_vs);
+		for (r = 1; r < EXIT_NR; r++)
+			fprintf(stderr, " %s=%" PRIu64, exit_reason_name(r), v->stats.exits[r]);
+		fprintf(stderr, "\n  tlb: hits=%" PRIu64 " misses=%" PRIu64 " walks=%" PRIu64
+				" walk_refs=%" PRIu64 " flushes=%" PRIu64 "\n",
+			m->hits, m->misses, m->walks, m->walk_refs, m->flushes);
+	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "trace-exits", no_argument, NULL, 'T' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_config cfg = { .ram_size = 128ull << 20, .ncpus = 1 };
+	bool stats = false;
+	char err[512];
+	struct vm *vm;
+	char *end;
+	int c, rc;
+	long n;
+
+	while ((c = getopt_long(argc, argv, "k:m:c:a:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': cfg.kernel = optarg; break;
+		case 'm':
+			if (parse_size(optarg, &cfg.ram_size) < 0) {
+				fprintf(stderr, "rvisor: --mem: '%s' is not a size (e.g. 256M)\n",
+					optarg);
+				return VM_END_VMM_ERROR;
+			}
+			break;
+		case 'c':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > VM_MAX_VCPUS) {
+				fprintf(stderr, "rvisor: --cpus: '%s' is not a number from 1 to %d\n",
+					optarg, VM_MAX_VCPUS);
+				return VM_END_VMM_ERROR;
+			}
+			cfg.ncpus = (unsigned)n;
+			break;
+		case 'a': cfg.cmdline = optarg; break;
+		case 'T': cfg.trace_exits = true; break;
+		case 'S': stats = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return VM_END_VMM_ERROR;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rvisor: unexpected argument '%s'\n", argv[optind]);
+		return VM_END_VMM_ERROR;
+	}
+	if (!cfg.kernel) {
+		fprintf(stderr, "rvisor: --kernel is required\n");
+		usage(stderr);
+		return VM_END_VMM_ERROR;
+	}
+	if (cfg.ram_size < MIN_RAM || (cfg.ram_size & ((2u << 20) - 1)) ||
+	    cfg.ram_size > (64ull << 30)) {
+		fprintf(stderr, "rvisor: --mem must be a multiple of 2M between 4M and 64G\n");
+		return VM_END_VMM_ERROR;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return VM_END_VMM_ERROR;
+	rc = vm_create(vm, &cfg);
+	if (rc < 0) {
+		fprintf(stderr, "rvisor: cannot create VM: %s\n", strerror(-rc));
+		return VM_END_VMM_ERROR;
+	}
+	rc = load_elf(vm, cfg.kernel, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "rvisor: %s\n", err);
+		vm_destroy(vm);
+		free(vm);
+		return VM_END_VMM_ERROR;
+	}
+	rc = fdt_build(vm);
+	if (rc < 0) {
+		fprintf(stderr, "rvisor: cannot build the device tree: %s\n", strerror(-rc));
+		vm_destroy(vm);
+		free(vm);
+		return VM_END_VMM_ERROR;
+	}
+	rc = vm_run(vm);
+	if (stats)
+		print_stats(vm);
+	vm_destroy(vm);
+	free(vm);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? VM_END_VMM_ERROR : 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "rvisor: unknown command '%s' (try 'rvisor run --help')\n", argv[1]);
+	return VM_END_VMM_ERROR;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A virtual machine: guest RAM, its G-stage table, an MMIO bus and vCPUs.
+ * All state hangs off struct vm; one process may hold many.
+ */
+#ifndef RVISOR_VMM_VM_H
+#define RVISOR_VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/vcpu.h"
+#include "vmm/bus.h"
+#include "vmm/types.h"
+
+#define VM_RAM_BASE  0x80000000ull
+#define VM_MAX_VCPUS 64
+
+/* SBI HSM hart states (SBI spec 9.1). */
+enum hart_state {
+	HART_STARTED = 0,
+	HART_STOPPED = 1,
+	HART_START_PENDING = 2,
+	HART_STOP_PENDING = 3,
+};
+
+/* How a VM ended; rvisor's exit status (see README). */
+enum vm_end {
+	VM_RUNNING = -1,
+	VM_END_POWEROFF = 0,
+	VM_END_FAILURE = 1, /* SRST shutdown with reason "system failure" */
+	VM_END_VMM_ERROR = 2,
+	VM_END_REBOOT = 3,
+	VM_END_PANIC = 4,
+	VM_END_FATAL = 5, /* the guest broke the vCPU (engine fatal exit) */
+};
+
+struct vm;
+
+struct vcpu_slot {
+	struct vcpu vcpu;
+	struct vm *vm;
+	pthread_t thread;
+	pthread_mutex_t lock; /* protects state and the start request */
+	pthread_cond_t wake;
+	enum hart_state state;
+	uint64_t start_pc, start_arg; /* HSM hart_start request */
+	bool thread_started;
+	_Atomic bool in_guest; /* inside vcpu_run(): remote fences must wait for it */
+};
+
+struct vm_config {
+	uint64_t ram_size;
+	unsigned ncpus;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	bool trace_exits;
+};
+
+struct vm {
+	struct vm_config cfg;
+	uint8_t *ram; /* host mapping of guest RAM at VM_RAM_BASE */
+	void *ram_map; /* the whole mmap (ram is its 2 MiB aligned part) */
+	size_t ram_map_size;
+	uint64_t ram_size;
+	uint64_t *gstage_root; /* Sv39x4 root, 16 KiB */
+	void *gstage_pool;     /* page-table pages, owned by the VM */
+	size_t gstage_pool_size, gstage_pool_used;
+	uint64_t hgatp;
+	struct mmio_bus bus;
+	unsigned ncpus;
+	struct vcpu_slot *cpus;
+	gpa_t entry, fdt_addr;
+	void *fdt;
+	pthread_mutex_t lock;
+	pthread_cond_t ended;
+	_Atomic int end; /* enum vm_end, VM_RUNNING while running */
+	int end_detail;  /* SRST reason or vendor code */
+};
+
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+void vm_destroy(struct vm *vm);
+
+/* Host pointer for [gpa, gpa+len) if it lies entirely in guest RAM, else NULL. */
+void *vm_ram_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
+
+/* Run all vCPUs until the VM ends; returns its exit status (enum vm_end or vendor code). */
+int vm_run(struct vm *vm);
+
+/* End the VM (any thread): first caller wins. */
+void vm_request_end(struct vm *vm, enum vm_end how, int detail);
+
+/* Raise/lower a VS interrupt on a vCPU and wake it if parked (any thread). */
+void vm_vcpu_irq(struct vm *vm, unsigned hart, uint64_t mip_bits, bool level);
+void vm_vcpu_wake(struct vcpu_slot *s);
+
+/* Put a hart in the state the SBI HSM / boot protocol gives: VS mode at pc, a0 = hartid, a1. */
+void vm_hart_reset(struct vcpu_slot *s, uint64_t pc, uint64_t a1);
+
+/* Map [gpa, gpa+size) to host memory in the G-stage (2 MiB aligned regions). */
+int gstage_map(struct vm *vm, gpa_t gpa, void *host, uint64_t size);
+
+#endif
