@@ -20,7 +20,7 @@ LDFLAGS += -fsanitize=thread
 endif
 
 ENGINE_SRCS := $(wildcard cpu/*.c mmu/*.c)
-VMM_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c))
+VMM_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c dev/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 ENGINE_OBJS := $(ENGINE_SRCS:%.c=$(BUILD)/%.o)

@@ -9,13 +9,12 @@
 #include "vmm/fdt.h"
 
 #define FDT_MAX_SIZE  (64 * 1024)
-#define PHANDLE_INTC0 1 /* cpu N's interrupt controller is PHANDLE_INTC0 + N */
 
-static int prop_u64_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
+int fdt_property_reg(void *fdt, uint64_t base, uint64_t size)
 {
-	fdt64_t v[2] = { cpu_to_fdt64(a), cpu_to_fdt64(b) };
+	fdt64_t v[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
 
-	return fdt_property(fdt, name, v, sizeof(v));
+	return fdt_property(fdt, "reg", v, sizeof(v));
 }
 
 static int build_cpus(void *fdt, const struct vm *vm)
@@ -41,7 +40,7 @@ static int build_cpus(void *fdt, const struct vm *vm)
 		rc |= fdt_property_u32(fdt, "#interrupt-cells", 1);
 		rc |= fdt_property(fdt, "interrupt-controller", NULL, 0);
 		rc |= fdt_property_string(fdt, "compatible", "riscv,cpu-intc");
-		rc |= fdt_property_u32(fdt, "phandle", PHANDLE_INTC0 + i);
+		rc |= fdt_property_u32(fdt, "phandle", fdt_intc_phandle(i));
 		rc |= fdt_end_node(fdt);
 		rc |= fdt_end_node(fdt);
 	}
@@ -55,7 +54,7 @@ int fdt_build(struct vm *vm)
 	void *fdt;
 	void *dst;
 	int rc = 0;
-	uint64_t addr;
+	uint64_t addr = vm->fdt_addr.v;
 
 	fdt = calloc(1, FDT_MAX_SIZE);
 	if (!fdt)
@@ -71,23 +70,35 @@ int fdt_build(struct vm *vm)
 	rc |= fdt_begin_node(fdt, "chosen");
 	if (vm->cfg.cmdline)
 		rc |= fdt_property_string(fdt, "bootargs", vm->cfg.cmdline);
+	if (vm->stdout_path)
+		rc |= fdt_property_string(fdt, "stdout-path", vm->stdout_path);
+	if (vm->initrd_end.v) {
+		rc |= fdt_property_u64(fdt, "linux,initrd-start", vm->initrd_start.v);
+		rc |= fdt_property_u64(fdt, "linux,initrd-end", vm->initrd_end.v);
+	}
 	rc |= fdt_end_node(fdt);
 
 	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)VM_RAM_BASE);
 	rc |= fdt_begin_node(fdt, name);
 	rc |= fdt_property_string(fdt, "device_type", "memory");
-	rc |= prop_u64_pair(fdt, "reg", VM_RAM_BASE, vm->ram_size);
+	rc |= fdt_property_reg(fdt, VM_RAM_BASE, vm->ram_size);
 	rc |= fdt_end_node(fdt);
 
 	rc |= build_cpus(fdt, vm);
+	rc |= fdt_begin_node(fdt, "soc");
+	rc |= fdt_property_string(fdt, "compatible", "simple-bus");
+	rc |= fdt_property_u32(fdt, "#address-cells", 2);
+	rc |= fdt_property_u32(fdt, "#size-cells", 2);
+	rc |= fdt_property(fdt, "ranges", NULL, 0);
+	for (unsigned i = 0; i < vm->nfdt_nodes; i++)
+		rc |= vm->fdt_nodes[i].fn(fdt, vm->fdt_nodes[i].opaque);
+	rc |= fdt_end_node(fdt);
 	rc |= fdt_end_node(fdt);
 	rc |= fdt_finish(fdt);
 	if (rc) {
 		free(fdt);
 		return -ENOSPC;
 	}
-	/* Top of RAM, 2 MiB aligned, out of the way of kernels loaded low. */
-	addr = (VM_RAM_BASE + vm->ram_size - (2u << 20)) & ~((2ull << 20) - 1);
 	dst = vm_ram_ptr(vm, gpa(addr), fdt_totalsize(fdt));
 	if (!dst) {
 		free(fdt);

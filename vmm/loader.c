@@ -12,6 +12,8 @@
 
 #include "vmm/loader.h"
 
+#define SZ_2M (2ull << 20)
+
 static int fail(char *err, size_t len, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -83,6 +85,8 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 		}
 		memcpy(dst, file + ph->p_offset, ph->p_filesz);
 		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+		if (ph->p_paddr + ph->p_memsz > vm->kernel_end.v)
+			vm->kernel_end = gpa(ph->p_paddr + ph->p_memsz);
 	}
 	if (!vm_ram_ptr(vm, gpa(eh->e_entry), 2)) {
 		rc = fail(err, errlen, -ERANGE, "'%s': entry point %#llx is outside guest RAM", path,
@@ -93,4 +97,105 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 out:
 	munmap(file, (size_t)st.st_size);
 	return rc;
+}
+
+/* RISC-V Linux boot image header (Documentation/riscv/boot-image-header.rst). */
+struct image_header {
+	uint32_t code0, code1;
+	uint64_t text_offset, image_size, flags;
+	uint32_t version, res1;
+	uint64_t res2, magic;
+	uint32_t magic2, res3;
+};
+
+#define IMAGE_MAGIC2 0x05435352u /* "RSC\x05" */
+
+static int read_file(const char *path, const char *what, uint8_t **data, size_t *size, char *err,
+		     size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "cannot open %s '%s': %s", what, path,
+			    strerror(errno));
+	if (fstat(fd, &st) < 0 || st.st_size == 0) {
+		close(fd);
+		return fail(err, errlen, -EINVAL, "%s '%s' is empty", what, path);
+	}
+	*data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (*data == MAP_FAILED)
+		return fail(err, errlen, -errno, "cannot map %s '%s': %s", what, path,
+			    strerror(errno));
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+int load_kernel(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+	const struct image_header *h;
+	uint8_t *data, *dst;
+	size_t size;
+	uint64_t mem;
+	int rc;
+
+	rc = read_file(path, "kernel", &data, &size, err, errlen);
+	if (rc)
+		return rc;
+	if (size >= SELFMAG && memcmp(data, ELFMAG, SELFMAG) == 0) {
+		munmap(data, size);
+		return load_elf(vm, path, err, errlen);
+	}
+	h = (const struct image_header *)data;
+	if (size < sizeof(*h) || h->magic2 != IMAGE_MAGIC2) {
+		munmap(data, size);
+		return fail(err, errlen, -EINVAL,
+			    "'%s' is neither a RISC-V ELF nor a RISC-V Linux Image (no RSC\\x05 magic)",
+			    path);
+	}
+	mem = h->image_size ? h->image_size : size;
+	if (h->text_offset & (SZ_2M - 1) || mem < size) {
+		munmap(data, size);
+		return fail(err, errlen, -EINVAL, "'%s': bad Image header (text_offset %#llx)", path,
+			    (unsigned long long)h->text_offset);
+	}
+	dst = vm_ram_ptr(vm, gpa(VM_RAM_BASE + h->text_offset), mem);
+	if (!dst || VM_RAM_BASE + h->text_offset + mem > vm->fdt_addr.v) {
+		munmap(data, size);
+		return fail(err, errlen, -ERANGE,
+			    "kernel '%s' needs %llu MiB at RAM+%#llx: not enough guest memory", path,
+			    (unsigned long long)(mem >> 20), (unsigned long long)h->text_offset);
+	}
+	memcpy(dst, data, size);
+	vm->entry = gpa(VM_RAM_BASE + h->text_offset);
+	vm->kernel_end = gpa(VM_RAM_BASE + h->text_offset + mem);
+	munmap(data, size);
+	return 0;
+}
+
+int load_initrd(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+	uint8_t *data, *dst;
+	size_t size;
+	uint64_t start;
+	int rc;
+
+	rc = read_file(path, "initrd", &data, &size, err, errlen);
+	if (rc)
+		return rc;
+	start = (vm->fdt_addr.v - size) & ~4095ull;
+	dst = vm_ram_ptr(vm, gpa(start), size);
+	if (size > vm->fdt_addr.v - VM_RAM_BASE || !dst || start < vm->kernel_end.v) {
+		munmap(data, size);
+		return fail(err, errlen, -ERANGE,
+			    "initrd '%s' (%zu KiB) does not fit in guest memory next to the kernel",
+			    path, size >> 10);
+	}
+	memcpy(dst, data, size);
+	vm->initrd_start = gpa(start);
+	vm->initrd_end = gpa(start + size);
+	munmap(data, size);
+	return 0;
 }

@@ -13,4 +13,13 @@
  */
 int load_elf(struct vm *vm, const char *path, char *err, size_t errlen);
 
+/*
+ * Load a kernel: an ELF as above, or a RISC-V Linux `Image` (boot image
+ * header checked, loaded at RAM base + text_offset, 2 MiB aligned).
+ */
+int load_kernel(struct vm *vm, const char *path, char *err, size_t errlen);
+
+/* Load an initrd just below the device tree; sets vm->initrd_start/end. */
+int load_initrd(struct vm *vm, const char *path, char *err, size_t errlen);
+
 #endif

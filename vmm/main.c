@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/fdt.h"
 #include "vmm/loader.h"
+#include "vmm/platform.h"
 #include "vmm/vm.h"
 
 #define MIN_RAM (4ull << 20)
@@ -18,7 +20,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rvisor run --kernel FILE [options]\n"
 		"\n"
-		"  -k, --kernel FILE   guest ELF to boot (loaded at its physical addresses)\n"
+		"  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
+		"                      addresses) or a Linux Image\n"
+		"  -i, --initrd FILE   initial ramdisk (Linux)\n"
 		"  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
 		"  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
 		"  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
@@ -75,6 +79,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "append", required_argument, NULL, 'a' },
@@ -91,9 +96,10 @@ static int cmd_run(int argc, char **argv)
 	int c, rc;
 	long n;
 
-	while ((c = getopt_long(argc, argv, "k:m:c:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:m:c:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
+		case 'i': cfg.initrd = optarg; break;
 		case 'm':
 			if (parse_size(optarg, &cfg.ram_size) < 0) {
 				fprintf(stderr, "rvisor: --mem: '%s' is not a size (e.g. 256M)\n",
@@ -139,26 +145,35 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "rvisor: cannot create VM: %s\n", strerror(-rc));
 		return VM_END_VMM_ERROR;
 	}
-	rc = load_elf(vm, cfg.kernel, err, sizeof(err));
+	rc = platform_create(vm, STDIN_FILENO, STDOUT_FILENO);
+	if (rc < 0) {
+		fprintf(stderr, "rvisor: cannot create the platform devices: %s\n", strerror(-rc));
+		goto fail;
+	}
+	rc = load_kernel(vm, cfg.kernel, err, sizeof(err));
+	if (rc == 0 && cfg.initrd)
+		rc = load_initrd(vm, cfg.initrd, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "rvisor: %s\n", err);
-		vm_destroy(vm);
-		free(vm);
-		return VM_END_VMM_ERROR;
+		goto fail;
 	}
 	rc = fdt_build(vm);
 	if (rc < 0) {
 		fprintf(stderr, "rvisor: cannot build the device tree: %s\n", strerror(-rc));
-		vm_destroy(vm);
-		free(vm);
-		return VM_END_VMM_ERROR;
+		goto fail;
 	}
 	rc = vm_run(vm);
+	platform_destroy(vm);
 	if (stats)
 		print_stats(vm);
 	vm_destroy(vm);
 	free(vm);
 	return rc;
+fail:
+	platform_destroy(vm);
+	vm_destroy(vm);
+	free(vm);
+	return VM_END_VMM_ERROR;
 }
 
 int main(int argc, char **argv)

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "vmm/console.h"
 #include "vmm/sbi.h"
 
 #define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0 */
@@ -50,19 +50,10 @@ struct sbi_ext {
 	void (*handle)(struct sbi_call *c);
 };
 
-static void console_write(const void *buf, size_t len)
+static void console_write(struct sbi_call *c, const void *buf, size_t len)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(STDOUT_FILENO, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
+	if (c->slot->vm->console)
+		console_output(c->slot->vm->console, buf, len);
 }
 
 static void sbi_legacy(struct sbi_call *c)
@@ -74,7 +65,7 @@ static void sbi_legacy(struct sbi_call *c)
 	case EID_LEGACY_SET_TIMER: c->v->vstimecmp = c->a[0]; break;
 	case EID_LEGACY_PUTCHAR:
 		ch = (char)c->a[0];
-		console_write(&ch, 1);
+		console_write(c, &ch, 1);
 		break;
 	case EID_LEGACY_GETCHAR: c->ret.error = -1; break; /* no input pending */
 	case EID_LEGACY_SHUTDOWN:
@@ -222,7 +213,6 @@ static void sbi_hsm(struct sbi_call *c)
 static void sbi_srst(struct sbi_call *c)
 {
 	unsigned long type = c->a[0], reason = c->a[1];
-	int code;
 
 	if (c->fid != 0) {
 		c->ret.error = SBI_ERR_NOT_SUPPORTED;
@@ -257,7 +247,7 @@ static void sbi_dbcn(struct sbi_call *c)
 			return;
 		}
 		if (c->fid == 0) {
-			console_write(p, c->a[0]);
+			console_write(c, p, c->a[0]);
 			c->ret.value = (long)c->a[0];
 		} else {
 			c->ret.value = 0; /* no console input is connected to DBCN */
@@ -265,7 +255,7 @@ static void sbi_dbcn(struct sbi_call *c)
 		break;
 	case 2: { /* write_byte(byte) */
 		char ch = (char)c->a[0];
-		console_write(&ch, 1);
+		console_write(c, &ch, 1);
 		break;
 	}
 	default: c->ret.error = SBI_ERR_NOT_SUPPORTED; break;

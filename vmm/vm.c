@@ -105,6 +105,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return rc;
 	vm->hgatp = SATP_MODE_SV39 << SATP_MODE_SHIFT | (uint64_t)(uintptr_t)vm->gstage_root >> 12;
 
+	/* The device tree sits in the top 2 MiB of RAM, out of the way of kernels loaded low. */
+	vm->fdt_addr = gpa(VM_RAM_BASE + vm->ram_size - SZ_2M);
 	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
 	if (!vm->cpus)
 		return -ENOMEM;
@@ -128,4 +130,14 @@ void vm_destroy(struct vm *vm)
 		munmap(vm->ram_map, vm->ram_map_size);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->ended);
+}
+
+int vm_add_fdt_node(struct vm *vm, fdt_node_fn fn, void *opaque)
+{
+	if (vm->nfdt_nodes == VM_MAX_FDT_NODES)
+		return -ENOSPC;
+	vm->fdt_nodes[vm->nfdt_nodes].fn = fn;
+	vm->fdt_nodes[vm->nfdt_nodes].opaque = opaque;
+	vm->nfdt_nodes++;
+	return 0;
 }

@@ -38,6 +38,11 @@ enum vm_end {
 };
 
 struct vm;
+struct platform;
+
+/* A device's own device-tree node, emitted under /soc (devices describe themselves). */
+typedef int (*fdt_node_fn)(void *fdt, void *opaque);
+#define VM_MAX_FDT_NODES 32
 
 struct vcpu_slot {
 	struct vcpu vcpu;
@@ -74,7 +79,17 @@ struct vm {
 	unsigned ncpus;
 	struct vcpu_slot *cpus;
 	gpa_t entry, fdt_addr;
+	gpa_t kernel_end;               /* first byte above the loaded kernel */
+	gpa_t initrd_start, initrd_end; /* initrd_end == 0: none */
 	void *fdt;
+	struct {
+		fdt_node_fn fn;
+		void *opaque;
+	} fdt_nodes[VM_MAX_FDT_NODES];
+	unsigned nfdt_nodes;
+	const char *stdout_path;
+	struct console *console; /* SBI console calls write here */
+	struct platform *platform;
 	pthread_mutex_t lock;
 	pthread_cond_t ended;
 	_Atomic int end; /* enum vm_end, VM_RUNNING while running */
@@ -96,6 +111,8 @@ void vm_request_end(struct vm *vm, enum vm_end how, int detail);
 /* Raise/lower a VS interrupt on a vCPU and wake it if parked (any thread). */
 void vm_vcpu_irq(struct vm *vm, unsigned hart, uint64_t mip_bits, bool level);
 void vm_vcpu_wake(struct vcpu_slot *s);
+
+int vm_add_fdt_node(struct vm *vm, fdt_node_fn fn, void *opaque);
 
 /* Put a hart in the state the SBI HSM / boot protocol gives: VS mode at pc, a0 = hartid, a1. */
 void vm_hart_reset(struct vcpu_slot *s, uint64_t pc, uint64_t a1);
