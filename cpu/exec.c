@@ -84,6 +84,14 @@ void vcpu_skip_insn(struct vcpu *v, unsigned len)
 
 /* ---- memory access ---------------------------------------------------------------------- */
 
+/* TLB first, then the walker (which fills the TLB). */
+static uint8_t *xlate(struct vcpu *v, uint64_t va, enum mmu_access acc, struct mmu_fault *f)
+{
+	uint8_t *h = mmu_lookup(&v->mmu, va, acc);
+
+	return h ? h : mmu_translate(&v->mmu, va, acc, f);
+}
+
 static enum step mem_fault(struct vcpu *v, const struct mmu_fault *f, const struct insn *in,
 			   int mmio_ok)
 {
@@ -115,10 +123,10 @@ static enum step mem_slow(struct vcpu *v, uint64_t va, unsigned size, void *buf,
 			memcpy(buf, h1, size);
 		return STEP_NEXT;
 	}
-	h1 = mmu_translate(&v->mmu, va, acc, &f);
+	h1 = xlate(v, va, acc, &f);
 	if (!h1)
 		return mem_fault(v, &f, in, 0);
-	h2 = mmu_translate(&v->mmu, va + first, acc, &f);
+	h2 = xlate(v, va + first, acc, &f);
 	if (!h2)
 		return mem_fault(v, &f, in, 0);
 	if (acc == ACC_STORE) {
@@ -168,12 +176,9 @@ static enum step amo_addr(struct vcpu *v, uint64_t va, unsigned size, const stru
 
 	if (va & (size - 1))
 		return trap_raise(v, lr ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, va, in);
-	h = mmu_lookup(&v->mmu, va, acc);
-	if (!h) {
-		h = mmu_translate(&v->mmu, va, acc, &f);
-		if (!h)
-			return mem_fault(v, &f, in, 0);
-	}
+	h = xlate(v, va, acc, &f);
+	if (!h)
+		return mem_fault(v, &f, in, 0);
 	*host = h;
 	return STEP_NEXT;
 }
@@ -187,7 +192,7 @@ static enum step fetch_slow(struct vcpu *v, uint32_t *raw)
 	uint16_t lo, hi;
 	uint8_t *h;
 
-	h = mmu_translate(&v->mmu, pc, ACC_FETCH, &f);
+	h = xlate(v, pc, ACC_FETCH, &f);
 	if (!h)
 		return mem_fault(v, &f, NULL, 0);
 	v->fetch_vpn = pc >> 12;
@@ -201,7 +206,7 @@ static enum step fetch_slow(struct vcpu *v, uint32_t *raw)
 		return STEP_NEXT;
 	}
 	/* A 32-bit instruction straddling two pages. */
-	h = mmu_translate(&v->mmu, pc + 2, ACC_FETCH, &f);
+	h = xlate(v, pc + 2, ACC_FETCH, &f);
 	if (!h)
 		return mem_fault(v, &f, NULL, 0);
 	memcpy(&hi, h, 2);
@@ -313,7 +318,7 @@ static enum step exec_amo(struct vcpu *v, const struct insn *in)
 	unsigned size = d ? 8 : 4;
 	unsigned op = d ? in->op - (OP_LR_D - OP_LR_W) : in->op;
 	uint64_t src = v->x[in->rs2], old;
-	void *h;
+	void *h = NULL;
 	enum step st = amo_addr(v, v->x[in->rs1], size, in, &h);
 
 	if (st != STEP_NEXT)
@@ -680,7 +685,7 @@ static enum step execute(struct vcpu *v, const struct insn *in)
 struct vm_exit *vcpu_run(struct vcpu *v, uint64_t budget)
 {
 	struct insn in;
-	uint32_t raw;
+	uint32_t raw = 0;
 	enum step st;
 
 	v->exit.reason = EXIT_NONE;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "dev/pvpanic.h"
 #include "vmm/platform.h"
 
 static unsigned uart_sink(void *opaque, const uint8_t *buf, unsigned n)
@@ -24,6 +25,8 @@ int platform_create(struct vm *vm, int in_fd, int out_fd)
 	rc = plic_init(&p->plic, vm);
 	if (!rc)
 		rc = uart_init(&p->uart, vm, &p->plic, &p->console);
+	if (!rc)
+		rc = pvpanic_init(vm);
 	if (!rc)
 		rc = console_start(&p->console, uart_sink, &p->uart);
 	return rc;

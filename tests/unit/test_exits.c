@@ -84,10 +84,11 @@ static void test_implicit(void)
 	struct vcpu *v = SETUP(implicit);
 	struct vm_exit *e = vcpu_run(v, 100);
 
+	/* The next fetch is the first access translated through the unbacked root. */
 	CHECK_EQ("reason", e->reason, EXIT_GUEST_PAGE_FAULT);
-	CHECK_EQ("cause: the original access type", e->cause, CAUSE_LOAD_GUEST_PAGE_FAULT);
-	CHECK_EQ("tval: the guest virtual address", e->tval, 0);
-	CHECK_EQ("htval: the root PTE's GPA", e->htval, 0x10000000 >> 2);
+	CHECK_EQ("cause: the original access type", e->cause, CAUSE_FETCH_GUEST_PAGE_FAULT);
+	CHECK_EQ("tval: the guest virtual address", e->tval, v->pc);
+	CHECK_EQ("htval: the root PTE's GPA (VPN[2] = 2)", e->htval, (0x10000000 + 2 * 8) >> 2);
 	CHECK_EQ("htinst: PTE read pseudoinstruction", e->htinst, HTINST_PTE_READ64);
 	CHECK_EQ("not emulable as MMIO", e->mmio.size, 0);
 }
@@ -182,14 +183,15 @@ static void test_walk_refs(void)
 	CHECK_EQ("reason", e->reason, EXIT_EBREAK);
 	CHECK_EQ("loaded through 3 levels", v->x[10], 0x1122334455667788ull);
 	/*
-	 * Three walks. The code page with vsatp Bare: the G-stage alone, root +
-	 * 2 MiB leaf = 2 references. The code page again after sfence.vma: one
+	 * Four walks. The code page with vsatp Bare: the G-stage alone, root +
+	 * 2 MiB leaf = 2 references. The code page after the satp write (a MODE
+	 * change drops Bare-mode entries) and again after sfence.vma: one
 	 * VS-stage PTE (1 GiB leaf) whose GPA takes a 2-reference G-stage walk,
-	 * then the final GPA: (2 + 1) + 2 = 5. The data page: three VS-stage
-	 * levels: 3 * (2 + 1) + 2 = 11.
+	 * then the final GPA: (2 + 1) + 2 = 5 each. The data page: three
+	 * VS-stage levels: 3 * (2 + 1) + 2 = 11.
 	 */
-	CHECK_EQ("walks", v->mmu.stats.walks - walks0, 3);
-	CHECK_EQ("walk refs", v->mmu.stats.walk_refs - refs0, 2 + 5 + 11);
+	CHECK_EQ("walks", v->mmu.stats.walks - walks0, 4);
+	CHECK_EQ("walk refs", v->mmu.stats.walk_refs - refs0, 2 + 5 + 5 + 11);
 }
 
 int main(void)
