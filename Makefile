@@ -30,13 +30,36 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 RVISOR := $(BUILD)/rvisor
 GUEST_DIR := build/guest
 
-.PHONY: all deps test unit guest-tests guest-test-qemu oracle format format-check \
-	sanitize tsan bench clean
+.PHONY: all deps linux-deps test unit guest-tests guest-test-qemu oracle format format-check \
+	sanitize tsan bench bench-boot run e2e clean
 
 all: $(RVISOR) $(UNIT_BINS)
 
 deps:
 	@scripts/install-deps.sh
+
+linux-deps:
+	@RVISOR_LINUX_DEPS=1 scripts/install-deps.sh
+
+# The default Linux guest (kernel + BusyBox initramfs), built from source and
+# cached outside the tree; GUEST_ENV holds KERNEL= and INITRD= lines.
+GUEST_ENV := build/guest-linux.env
+$(GUEST_ENV): linux-deps guest/linux/rvisor.config scripts/build-linux.sh \
+		scripts/build-busybox.sh scripts/build-initramfs.sh $(wildcard guest/initramfs/*)
+	@mkdir -p build
+	scripts/build-guest.sh > $@.tmp && mv $@.tmp $@
+
+RUN_CPUS ?= 2
+RUN_MEM ?= 256M
+# The README's main command: boot the default guest to an interactive shell
+# (Ctrl-A x quits).
+run: $(RVISOR) $(GUEST_ENV)
+	. ./$(GUEST_ENV) && $(RVISOR) run --kernel "$$KERNEL" --initrd "$$INITRD" \
+		--cpus $(RUN_CPUS) --mem $(RUN_MEM) --append "console=ttyS0"
+
+# Linux end-to-end tests: boot with 1 and 4 vCPUs and check inside the guest.
+e2e: $(RVISOR) $(GUEST_ENV)
+	. ./$(GUEST_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,6 +111,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) guest-tests
+	$(MAKE) e2e
 	$(MAKE) sanitize
 
 # ASan+UBSan build running the unit tests and the guest suite.
@@ -102,6 +126,9 @@ tsan: deps
 
 bench: $(RVISOR)
 	bench/mips.sh $(RVISOR)
+
+bench-boot: $(RVISOR) $(GUEST_ENV)
+	. ./$(GUEST_ENV) && bench/boot.py $(RVISOR) "$$KERNEL" "$$INITRD" 5 1
 
 clean:
 	rm -rf build

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential pkg-config clang-format
+	build-essential pkg-config clang-format python3
 	libfdt-dev
 	gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 	qemu-system-misc opensbi

@@ -30,7 +30,8 @@ static void usage(FILE *f)
 		"      --stats         print per-vCPU exit counters when the VM ends\n"
 		"\n"
 		"exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
-		"3 guest rebooted; 5 guest crashed the vCPU; 64+n SBI SRST vendor reason 0xF0000000+n\n",
+		"3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
+		"64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
 		VM_MAX_VCPUS);
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Command-line errors: each bad invocation exits 2 with a message saying what is wrong.
+set -u
+RVISOR=${1:-build/rvisor}
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect_error() { # description, regex the message must match, args...
+	local what=$1 rx=$2
+	shift 2
+	out=$("$RVISOR" "$@" 2>&1 </dev/null)
+	st=$?
+	if [ $st -eq 2 ] && printf '%s' "$out" | grep -Eq -- "$rx"; then
+		pass=$((pass + 1)); echo "ok   $what"
+	else
+		fail=$((fail + 1)); echo "FAIL $what: status $st, output: $out"
+	fi
+}
+
+printf 'not an elf' >"$tmp/text"
+cp /bin/true "$tmp/x86.elf"
+head -c 100 /dev/zero >"$tmp/zeros"
+expect_error "no command" "usage" 
+expect_error "unknown command" "unknown command 'fly'" fly
+expect_error "missing --kernel" "--kernel is required" run
+expect_error "missing kernel file" "cannot open kernel '$tmp/nope'" run --kernel "$tmp/nope"
+expect_error "not a kernel" "neither a RISC-V ELF nor a RISC-V Linux Image" run --kernel "$tmp/text"
+expect_error "x86 ELF" "not a 64-bit little-endian RISC-V ELF" run --kernel "$tmp/x86.elf"
+expect_error "bad memory size" "--mem: 'lots' is not a size" run --kernel "$tmp/text" --mem lots
+expect_error "too little memory" "--mem must be a multiple of 2M between 4M" run --kernel "$tmp/text" --mem 1M
+expect_error "bad cpu count" "--cpus: '0' is not a number from 1 to" run --kernel "$tmp/text" --cpus 0
+expect_error "unknown flag" "unrecognized option|usage" run --kernel "$tmp/text" --frobnicate
+expect_error "stray argument" "unexpected argument 'extra'" run --kernel "$tmp/text" extra
+if [ -n "${2:-}" ]; then
+	expect_error "kernel too big for memory" "not enough guest memory|does not fit" run --kernel "$2" --mem 4M
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
