@@ -7,7 +7,7 @@
 #include "cpu/internal.h"
 
 /* sstatus bits the guest can write; UXL reads as 64-bit, SD is computed. */
-#define VSSTATUS_WMASK                                                                             \
+#define VSSTATUS_WMASK \
 	(SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR)
 
 enum csr_result { CSR_OK, CSR_ILLEGAL, CSR_VIRTUAL };
@@ -95,13 +95,12 @@ static enum csr_result csr_read(struct vcpu *v, unsigned csr, uint64_t *val)
 		break;
 	default:
 		/* Hypervisor and VS CSRs exist, but not for V=1 (8.6.1). */
-		if (((csr >> 8) & 3) == 2 && (csr == CSR_HSTATUS || csr == CSR_HEDELEG ||
-					      csr == CSR_HIDELEG || csr == CSR_HIE ||
-					      csr == CSR_HTIMEDELTA || csr == CSR_HCOUNTEREN ||
-					      csr == CSR_HGEIE || csr == CSR_HENVCFG ||
-					      csr == CSR_HTVAL || csr == CSR_HIP || csr == CSR_HVIP ||
-					      csr == CSR_HTINST || csr == CSR_HGATP ||
-					      csr == CSR_HGEIP || (csr >= 0x200 && csr <= 0x280)))
+		if (((csr >> 8) & 3) == 2 &&
+		    (csr == CSR_HSTATUS || csr == CSR_HEDELEG || csr == CSR_HIDELEG ||
+		     csr == CSR_HIE || csr == CSR_HTIMEDELTA || csr == CSR_HCOUNTEREN ||
+		     csr == CSR_HGEIE || csr == CSR_HENVCFG || csr == CSR_HTVAL || csr == CSR_HIP ||
+		     csr == CSR_HVIP || csr == CSR_HTINST || csr == CSR_HGATP || csr == CSR_HGEIP ||
+		     (csr >= 0x200 && csr <= 0x280)))
 			return CSR_VIRTUAL;
 		return CSR_ILLEGAL;
 	}

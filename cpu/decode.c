@@ -6,7 +6,7 @@
  */
 #include "cpu/decode.h"
 
-#define BIT(x, n)	(((x) >> (n)) & 1u)
+#define BIT(x, n)       (((x) >> (n)) & 1u)
 #define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1u))
 
 static const char *const op_names[OP_NR] = {
@@ -37,19 +37,20 @@ static int32_t imm_s(uint32_t r)
 
 static int32_t imm_b(uint32_t r)
 {
-	uint32_t v = BIT(r, 31) << 12 | BIT(r, 7) << 11 | BITS(r, 30, 25) << 5 | BITS(r, 11, 8) << 1;
+	uint32_t v =
+	    BIT(r, 31) << 12 | BIT(r, 7) << 11 | BITS(r, 30, 25) << 5 | BITS(r, 11, 8) << 1;
 	return sext(v, 13);
 }
 
 static int32_t imm_j(uint32_t r)
 {
-	uint32_t v = BIT(r, 31) << 20 | BITS(r, 19, 12) << 12 | BIT(r, 20) << 11 |
-		     BITS(r, 30, 21) << 1;
+	uint32_t v =
+	    BIT(r, 31) << 20 | BITS(r, 19, 12) << 12 | BIT(r, 20) << 11 | BITS(r, 30, 21) << 1;
 	return sext(v, 21);
 }
 
 static void set(struct insn *in, enum insn_op op, unsigned rd, unsigned rs1, unsigned rs2,
-		int32_t imm)
+                int32_t imm)
 {
 	in->op = op;
 	in->rd = rd;
@@ -60,8 +61,8 @@ static void set(struct insn *in, enum insn_op op, unsigned rd, unsigned rs1, uns
 
 static enum insn_op op_load(unsigned f3)
 {
-	static const enum insn_op ops[8] = { OP_LB, OP_LH, OP_LW, OP_LD, OP_LBU, OP_LHU, OP_LWU,
-					     OP_ILLEGAL };
+	static const enum insn_op ops[8] = { OP_LB,  OP_LH,  OP_LW,  OP_LD,
+		                             OP_LBU, OP_LHU, OP_LWU, OP_ILLEGAL };
 	return ops[f3];
 }
 
@@ -87,13 +88,13 @@ static enum insn_op op_amo(unsigned f5, unsigned f3, unsigned rs2)
 static enum insn_op op_reg(unsigned f7, unsigned f3, int word)
 {
 	static const enum insn_op base[8] = { OP_ADD, OP_SLL, OP_SLT, OP_SLTU,
-					      OP_XOR, OP_SRL, OP_OR,  OP_AND };
+		                              OP_XOR, OP_SRL, OP_OR,  OP_AND };
 	static const enum insn_op mul[8] = { OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU,
-					     OP_DIV, OP_DIVU, OP_REM,  OP_REMU };
-	static const enum insn_op basew[8] = { OP_ADDW, OP_SLLW, OP_ILLEGAL, OP_ILLEGAL,
-					       OP_ILLEGAL, OP_SRLW, OP_ILLEGAL, OP_ILLEGAL };
+		                             OP_DIV, OP_DIVU, OP_REM,    OP_REMU };
+	static const enum insn_op basew[8] = { OP_ADDW,    OP_SLLW, OP_ILLEGAL, OP_ILLEGAL,
+		                               OP_ILLEGAL, OP_SRLW, OP_ILLEGAL, OP_ILLEGAL };
 	static const enum insn_op mulw[8] = { OP_MULW, OP_ILLEGAL, OP_ILLEGAL, OP_ILLEGAL,
-					      OP_DIVW, OP_DIVUW,   OP_REMW,    OP_REMUW };
+		                              OP_DIVW, OP_DIVUW,   OP_REMW,    OP_REMUW };
 
 	if (f7 == 0)
 		return word ? basew[f3] : base[f3];
@@ -123,14 +124,22 @@ static enum insn_op op_fp(uint32_t r)
 	case 0x03: op = OP_FDIV_S; break;
 	case 0x0b: op = rs2 == 0 ? OP_FSQRT_S : OP_ILLEGAL; break;
 	case 0x04:
-		op = f3 == 0 ? OP_FSGNJ_S : f3 == 1 ? OP_FSGNJN_S : f3 == 2 ? OP_FSGNJX_S : OP_ILLEGAL;
+		op = f3 == 0   ? OP_FSGNJ_S
+		     : f3 == 1 ? OP_FSGNJN_S
+		     : f3 == 2 ? OP_FSGNJX_S
+		               : OP_ILLEGAL;
 		break;
 	case 0x05: op = f3 == 0 ? OP_FMIN_S : f3 == 1 ? OP_FMAX_S : OP_ILLEGAL; break;
-	case 0x14: op = f3 == 0 ? OP_FLE_S : f3 == 1 ? OP_FLT_S : f3 == 2 ? OP_FEQ_S : OP_ILLEGAL; break;
+	case 0x14:
+		op = f3 == 0 ? OP_FLE_S : f3 == 1 ? OP_FLT_S : f3 == 2 ? OP_FEQ_S : OP_ILLEGAL;
+		break;
 	case 0x18: op = rs2 < 4 ? OP_FCVT_W_S + rs2 : OP_ILLEGAL; break;
 	case 0x1a: op = rs2 < 4 ? OP_FCVT_S_W + rs2 : OP_ILLEGAL; break;
 	case 0x1c:
-		op = rs2 != 0 ? OP_ILLEGAL : f3 == 0 ? OP_FMV_X_W : f3 == 1 ? OP_FCLASS_S : OP_ILLEGAL;
+		op = rs2 != 0  ? OP_ILLEGAL
+		     : f3 == 0 ? OP_FMV_X_W
+		     : f3 == 1 ? OP_FCLASS_S
+		               : OP_ILLEGAL;
 		break;
 	case 0x1e: op = (rs2 == 0 && f3 == 0) ? OP_FMV_W_X : OP_ILLEGAL; break;
 	case 0x08:
@@ -169,7 +178,7 @@ static void decode32(uint32_t r, struct insn *in)
 		break;
 	case 0x13: {
 		static const enum insn_op ops[8] = { OP_ADDI, OP_SLLI, OP_SLTI, OP_SLTIU,
-						     OP_XORI, OP_SRLI, OP_ORI,  OP_ANDI };
+			                             OP_XORI, OP_SRLI, OP_ORI,  OP_ANDI };
 		enum insn_op op = ops[f3];
 		unsigned f6 = r >> 26;
 
@@ -216,8 +225,8 @@ static void decode32(uint32_t r, struct insn *in)
 	}
 	case 0x53: in->op = op_fp(r); break;
 	case 0x63: {
-		static const enum insn_op ops[8] = { OP_BEQ,	 OP_BNE, OP_ILLEGAL, OP_ILLEGAL,
-						     OP_BLT,	 OP_BGE, OP_BLTU,    OP_BGEU };
+		static const enum insn_op ops[8] = { OP_BEQ, OP_BNE, OP_ILLEGAL, OP_ILLEGAL,
+			                             OP_BLT, OP_BGE, OP_BLTU,    OP_BGEU };
 		set(in, ops[f3], 0, rs1, rs2, imm_b(r));
 		break;
 	}
@@ -247,9 +256,9 @@ static void decode32(uint32_t r, struct insn *in)
 		} else if (f3 == 4) {
 			in->op = OP_HLS;
 		} else {
-			static const enum insn_op ops[8] = { OP_ILLEGAL, OP_CSRRW,  OP_CSRRS,
-							     OP_CSRRC,	 OP_ILLEGAL, OP_CSRRWI,
-							     OP_CSRRSI,	 OP_CSRRCI };
+			static const enum insn_op ops[8] = { OP_ILLEGAL, OP_CSRRW,   OP_CSRRS,
+				                             OP_CSRRC,   OP_ILLEGAL, OP_CSRRWI,
+				                             OP_CSRRSI,  OP_CSRRCI };
 			set(in, ops[f3], rd, rs1, 0, (int32_t)(r >> 20));
 		}
 		break;
@@ -271,8 +280,8 @@ static void decode16(uint32_t r, struct insn *in)
 	switch ((r & 3) << 3 | f3) {
 	/* Quadrant 0 */
 	case 000: {
-		uint32_t nz = BITS(r, 12, 11) << 4 | BITS(r, 10, 7) << 6 | BIT(r, 6) << 2 |
-			      BIT(r, 5) << 3;
+		uint32_t nz =
+		    BITS(r, 12, 11) << 4 | BITS(r, 10, 7) << 6 | BIT(r, 6) << 2 | BIT(r, 5) << 3;
 		if (nz)
 			set(in, OP_ADDI, rdp, 2, 0, (int32_t)nz);
 		break;
@@ -293,7 +302,7 @@ static void decode16(uint32_t r, struct insn *in)
 	case 013:
 		if (rd == 2) {
 			uint32_t v = BIT(r, 12) << 9 | BIT(r, 6) << 4 | BIT(r, 5) << 6 |
-				     BITS(r, 4, 3) << 7 | BIT(r, 2) << 5;
+			             BITS(r, 4, 3) << 7 | BIT(r, 2) << 5;
 			if (v)
 				set(in, OP_ADDI, 2, 2, 0, sext(v, 10));
 		} else if (imm6 != 0) { /* rd = x0 is a HINT */
@@ -306,22 +315,24 @@ static void decode16(uint32_t r, struct insn *in)
 		case 1: set(in, OP_SRAI, rs1p, rs1p, 0, (int32_t)(BIT(r, 12) << 5 | rs2)); break;
 		case 2: set(in, OP_ANDI, rs1p, rs1p, 0, imm6); break;
 		default: {
-			static const enum insn_op ops[8] = { OP_SUB,  OP_XOR,  OP_OR,	    OP_AND,
-							     OP_SUBW, OP_ADDW, OP_ILLEGAL, OP_ILLEGAL };
+			static const enum insn_op ops[8] = { OP_SUB,     OP_XOR,    OP_OR,
+				                             OP_AND,     OP_SUBW,   OP_ADDW,
+				                             OP_ILLEGAL, OP_ILLEGAL };
 			set(in, ops[BIT(r, 12) << 2 | BITS(r, 6, 5)], rs1p, rs1p, rdp, 0);
 		}
 		}
 		break;
 	case 015: {
-		uint32_t v = BIT(r, 12) << 11 | BIT(r, 11) << 4 | BITS(r, 10, 9) << 8 | BIT(r, 8) << 10 |
-			     BIT(r, 7) << 6 | BIT(r, 6) << 7 | BITS(r, 5, 3) << 1 | BIT(r, 2) << 5;
+		uint32_t v = BIT(r, 12) << 11 | BIT(r, 11) << 4 | BITS(r, 10, 9) << 8 |
+		             BIT(r, 8) << 10 | BIT(r, 7) << 6 | BIT(r, 6) << 7 |
+		             BITS(r, 5, 3) << 1 | BIT(r, 2) << 5;
 		set(in, OP_JAL, 0, 0, 0, sext(v, 12));
 		break;
 	}
 	case 016:
 	case 017: {
 		uint32_t v = BIT(r, 12) << 8 | BITS(r, 11, 10) << 3 | BITS(r, 6, 5) << 6 |
-			     BITS(r, 4, 3) << 1 | BIT(r, 2) << 5;
+		             BITS(r, 4, 3) << 1 | BIT(r, 2) << 5;
 		set(in, f3 == 6 ? OP_BEQ : OP_BNE, 0, rs1p, 0, sext(v, 9));
 		break;
 	}

@@ -93,7 +93,7 @@ static uint8_t *xlate(struct vcpu *v, uint64_t va, enum mmu_access acc, struct m
 }
 
 static enum step mem_fault(struct vcpu *v, const struct mmu_fault *f, const struct insn *in,
-			   int mmio_ok)
+                           int mmio_ok)
 {
 	if (f->cause == CAUSE_FETCH_GUEST_PAGE_FAULT || f->cause == CAUSE_LOAD_GUEST_PAGE_FAULT ||
 	    f->cause == CAUSE_STORE_GUEST_PAGE_FAULT)
@@ -107,7 +107,7 @@ static enum step mem_fault(struct vcpu *v, const struct mmu_fault *f, const stru
  * before any byte moves, so a fault leaves memory untouched.
  */
 static enum step mem_slow(struct vcpu *v, uint64_t va, unsigned size, void *buf,
-			  enum mmu_access acc, const struct insn *in)
+                          enum mmu_access acc, const struct insn *in)
 {
 	unsigned first = 4096 - (unsigned)(va & 4095);
 	struct mmu_fault f;
@@ -140,7 +140,7 @@ static enum step mem_slow(struct vcpu *v, uint64_t va, unsigned size, void *buf,
 }
 
 static inline enum step load(struct vcpu *v, uint64_t va, unsigned size, void *buf,
-			     const struct insn *in)
+                             const struct insn *in)
 {
 	if (likely((va & 4095) <= 4096 - size)) {
 		uint8_t *h = mmu_lookup(&v->mmu, va, ACC_LOAD);
@@ -153,7 +153,7 @@ static inline enum step load(struct vcpu *v, uint64_t va, unsigned size, void *b
 }
 
 static inline enum step store(struct vcpu *v, uint64_t va, unsigned size, uint64_t val,
-			      const struct insn *in)
+                              const struct insn *in)
 {
 	if (likely((va & 4095) <= 4096 - size)) {
 		uint8_t *h = mmu_lookup(&v->mmu, va, ACC_STORE);
@@ -167,7 +167,7 @@ static inline enum step store(struct vcpu *v, uint64_t va, unsigned size, uint64
 
 /* Translate an atomic's address: aligned, in RAM, and writable unless it is an LR. */
 static enum step amo_addr(struct vcpu *v, uint64_t va, unsigned size, const struct insn *in,
-			  void **host)
+                          void **host)
 {
 	bool lr = in->op == OP_LR_W || in->op == OP_LR_D;
 	enum mmu_access acc = lr ? ACC_LOAD : ACC_STORE;
@@ -324,8 +324,8 @@ static enum step exec_amo(struct vcpu *v, const struct insn *in)
 	if (st != STEP_NEXT)
 		return st;
 	if (op == OP_LR_W) {
-		old = d ? __atomic_load_n((uint64_t *)h, __ATOMIC_ACQUIRE) :
-			  (uint64_t)(int64_t)__atomic_load_n((int32_t *)h, __ATOMIC_ACQUIRE);
+		old = d ? __atomic_load_n((uint64_t *)h, __ATOMIC_ACQUIRE)
+		        : (uint64_t)(int64_t)__atomic_load_n((int32_t *)h, __ATOMIC_ACQUIRE);
 		v->resv_addr = h;
 		v->resv_value = old;
 		v->resv_size = (uint8_t)size;
@@ -338,13 +338,14 @@ static enum step exec_amo(struct vcpu *v, const struct insn *in)
 		if (v->resv_addr == h && v->resv_size == size) {
 			if (d) {
 				uint64_t exp = v->resv_value;
-				ok = __atomic_compare_exchange_n((uint64_t *)h, &exp, src, false,
-								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+				ok =
+				    __atomic_compare_exchange_n((uint64_t *)h, &exp, src, false,
+				                                __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 			} else {
 				int32_t exp = (int32_t)v->resv_value;
 				ok = __atomic_compare_exchange_n((int32_t *)h, &exp, (int32_t)src,
-								 false, __ATOMIC_SEQ_CST,
-								 __ATOMIC_RELAXED);
+				                                 false, __ATOMIC_SEQ_CST,
+				                                 __ATOMIC_RELAXED);
 			}
 		}
 		v->resv_addr = NULL;
@@ -364,13 +365,17 @@ static enum step exec_amo(struct vcpu *v, const struct insn *in)
 			old = __atomic_load_n(p, __ATOMIC_RELAXED);
 			do {
 				switch (op) {
-				case OP_AMOMIN_W: nv = (int64_t)old < (int64_t)src ? old : src; break;
-				case OP_AMOMAX_W: nv = (int64_t)old > (int64_t)src ? old : src; break;
+				case OP_AMOMIN_W:
+					nv = (int64_t)old < (int64_t)src ? old : src;
+					break;
+				case OP_AMOMAX_W:
+					nv = (int64_t)old > (int64_t)src ? old : src;
+					break;
 				case OP_AMOMINU_W: nv = old < src ? old : src; break;
 				default: nv = old > src ? old : src; break;
 				}
 			} while (!__atomic_compare_exchange_n(p, &old, nv, true, __ATOMIC_SEQ_CST,
-							      __ATOMIC_RELAXED));
+			                                      __ATOMIC_RELAXED));
 		}
 		}
 	} else {
@@ -392,7 +397,7 @@ static enum step exec_amo(struct vcpu *v, const struct insn *in)
 				default: nv = o > s ? o : s; break;
 				}
 			} while (!__atomic_compare_exchange_n(p, &o, nv, true, __ATOMIC_SEQ_CST,
-							      __ATOMIC_RELAXED));
+			                                      __ATOMIC_RELAXED));
 		}
 		}
 		old = (uint64_t)(int64_t)(int32_t)o;
@@ -442,9 +447,7 @@ static enum step exec_fp(struct vcpu *v, const struct insn *in)
 	case OP_FMUL_S: f[rd] = fpu_box32(f32_mul(F32(a), F32(b), rm, fl)); break;
 	case OP_FDIV_S: f[rd] = fpu_box32(f32_div(F32(a), F32(b), rm, fl)); break;
 	case OP_FSQRT_S: f[rd] = fpu_box32(f32_sqrt(F32(a), rm, fl)); break;
-	case OP_FSGNJ_S:
-		f[rd] = fpu_box32((F32(a) & 0x7fffffffu) | (F32(b) & 0x80000000u));
-		break;
+	case OP_FSGNJ_S: f[rd] = fpu_box32((F32(a) & 0x7fffffffu) | (F32(b) & 0x80000000u)); break;
 	case OP_FSGNJN_S:
 		f[rd] = fpu_box32((F32(a) & 0x7fffffffu) | (~F32(b) & 0x80000000u));
 		break;
@@ -509,10 +512,9 @@ static enum step exec_system(struct vcpu *v, const struct insn *in)
 {
 	switch (in->op) {
 	case OP_ECALL:
-		return trap_raise(v,
-				  v->priv == PRIV_U ? CAUSE_USER_ECALL :
-						      CAUSE_VIRTUAL_SUPERVISOR_ECALL,
-				  0, in);
+		return trap_raise(
+		    v, v->priv == PRIV_U ? CAUSE_USER_ECALL : CAUSE_VIRTUAL_SUPERVISOR_ECALL, 0,
+		    in);
 	case OP_EBREAK: return trap_raise(v, CAUSE_BREAKPOINT, v->pc, in);
 	case OP_SRET: return trap_sret(v, in);
 	case OP_WFI:
@@ -526,9 +528,9 @@ static enum step exec_system(struct vcpu *v, const struct insn *in)
 		return exit_with(v, EXIT_WFI);
 	case OP_SFENCE_VMA: {
 		struct sfence_req r = { .va = v->x[in->rs1],
-					.asid = (uint16_t)v->x[in->rs2],
-					.flags = (in->rs1 ? SFENCE_VA : 0) |
-						 (in->rs2 ? SFENCE_ASID : 0) };
+			                .asid = (uint16_t)v->x[in->rs2],
+			                .flags = (in->rs1 ? SFENCE_VA : 0) |
+			                         (in->rs2 ? SFENCE_ASID : 0) };
 
 		if (v->priv == PRIV_U || (v->hstatus & HSTATUS_VTVM))
 			return trap_raise(v, CAUSE_VIRTUAL_INSTRUCTION, in->raw, in);
@@ -568,13 +570,13 @@ static enum step execute(struct vcpu *v, const struct insn *in)
 	case OP_BGE: npc = (int64_t)a >= (int64_t)b ? pc + (uint64_t)imm : npc; break;
 	case OP_BLTU: npc = a < b ? pc + (uint64_t)imm : npc; break;
 	case OP_BGEU: npc = a >= b ? pc + (uint64_t)imm : npc; break;
-#define LOADOP(OP, T)                                                                              \
-	case OP: {                                                                                 \
-		T t;                                                                               \
-		st = load(v, a + (uint64_t)imm, sizeof(T), &t, in);                                \
-		if (st == STEP_NEXT)                                                               \
-			x[rd] = (uint64_t)t;                                                       \
-		break;                                                                             \
+#define LOADOP(OP, T)                                               \
+	case OP: {                                                  \
+		T t;                                                \
+		st = load(v, a + (uint64_t)imm, sizeof(T), &t, in); \
+		if (st == STEP_NEXT)                                \
+			x[rd] = (uint64_t)t;                        \
+		break;                                              \
 	}
 		LOADOP(OP_LB, int8_t)
 		LOADOP(OP_LH, int16_t)
@@ -739,8 +741,8 @@ void vcpu_complete_mmio(struct vcpu *v, uint64_t value)
 	if (!m->is_write) {
 		if (m->size < 8) {
 			unsigned sh = 64 - 8 * m->size;
-			value = m->sign_extend ? (uint64_t)((int64_t)(value << sh) >> sh) :
-						 (value << sh) >> sh;
+			value = m->sign_extend ? (uint64_t)((int64_t)(value << sh) >> sh)
+			                       : (value << sh) >> sh;
 		}
 		if (m->fp) {
 			v->f[m->reg] = m->size == 4 ? fpu_box32((uint32_t)value) : value;

@@ -25,7 +25,7 @@ enum step {
 enum step trap_raise(struct vcpu *v, uint64_t cause, uint64_t tval, const struct insn *in);
 /* Guest-page fault: always an exit; `in` may be NULL for fetches. */
 enum step trap_guest_page_fault(struct vcpu *v, const struct mmu_fault *f, const struct insn *in,
-				int mmio_ok);
+                                int mmio_ok);
 /* Take a pending, enabled VS interrupt, if any. */
 bool trap_check_irq(struct vcpu *v);
 uint64_t vs_pending(struct vcpu *v);

@@ -48,7 +48,7 @@ enum {
 #define MIP_VSSIP (1ull << IRQ_VS_SOFT)
 #define MIP_VSTIP (1ull << IRQ_VS_TIMER)
 #define MIP_VSEIP (1ull << IRQ_VS_EXT)
-#define VS_IRQS	  (MIP_VSSIP | MIP_VSTIP | MIP_VSEIP)
+#define VS_IRQS   (MIP_VSSIP | MIP_VSTIP | MIP_VSEIP)
 
 /* sstatus / vsstatus fields. */
 #define SSTATUS_SIE  (1ull << 1)
@@ -63,7 +63,7 @@ enum {
 #define SSTATUS_UXL  (3ull << 32)
 #define SSTATUS_SD   (1ull << 63)
 
-#define FS_OFF	   0ull
+#define FS_OFF     0ull
 #define FS_INITIAL (1ull << 13)
 #define FS_CLEAN   (2ull << 13)
 #define FS_DIRTY   (3ull << 13)
@@ -83,24 +83,24 @@ enum {
 #define HSTATUS_VSXL  (3ull << 32)
 
 /* henvcfg fields. */
-#define ENVCFG_FIOM (1ull << 0)
-#define ENVCFG_CBIE (3ull << 4)
+#define ENVCFG_FIOM  (1ull << 0)
+#define ENVCFG_CBIE  (3ull << 4)
 #define ENVCFG_CBCFE (1ull << 6)
-#define ENVCFG_CBZE (1ull << 7)
+#define ENVCFG_CBZE  (1ull << 7)
 #define ENVCFG_PBMTE (1ull << 62)
-#define ENVCFG_STCE (1ull << 63)
+#define ENVCFG_STCE  (1ull << 63)
 
 /* satp / vsatp / hgatp. */
-#define SATP_MODE_SHIFT 60
-#define SATP_MODE_BARE	0ull
-#define SATP_MODE_SV39	8ull
-#define SATP_MODE_SV48	9ull
-#define SATP_MODE_SV57	10ull
-#define SATP_ASID_SHIFT 44
-#define SATP_ASID_MASK	0xffffull
-#define SATP_PPN_MASK	((1ull << 44) - 1)
+#define SATP_MODE_SHIFT  60
+#define SATP_MODE_BARE   0ull
+#define SATP_MODE_SV39   8ull
+#define SATP_MODE_SV48   9ull
+#define SATP_MODE_SV57   10ull
+#define SATP_ASID_SHIFT  44
+#define SATP_ASID_MASK   0xffffull
+#define SATP_PPN_MASK    ((1ull << 44) - 1)
 #define HGATP_VMID_SHIFT 44
-#define HGATP_VMID_MASK	 0x3fffull
+#define HGATP_VMID_MASK  0x3fffull
 
 /* CSR numbers (privileged spec, tables 2.2-2.6). */
 enum {

@@ -9,10 +9,10 @@
 #include "cpu/internal.h"
 
 /* hedeleg bits that can never be delegated to VS (8.2.2). */
-#define HEDELEG_RO0                                                                                \
-	((1ull << CAUSE_VIRTUAL_SUPERVISOR_ECALL) | (1ull << CAUSE_MACHINE_ECALL) |                \
-	 (1ull << CAUSE_SUPERVISOR_ECALL) | (1ull << CAUSE_FETCH_GUEST_PAGE_FAULT) |               \
-	 (1ull << CAUSE_LOAD_GUEST_PAGE_FAULT) | (1ull << CAUSE_VIRTUAL_INSTRUCTION) |             \
+#define HEDELEG_RO0                                                                    \
+	((1ull << CAUSE_VIRTUAL_SUPERVISOR_ECALL) | (1ull << CAUSE_MACHINE_ECALL) |    \
+	 (1ull << CAUSE_SUPERVISOR_ECALL) | (1ull << CAUSE_FETCH_GUEST_PAGE_FAULT) |   \
+	 (1ull << CAUSE_LOAD_GUEST_PAGE_FAULT) | (1ull << CAUSE_VIRTUAL_INSTRUCTION) | \
 	 (1ull << CAUSE_STORE_GUEST_PAGE_FAULT))
 
 void vcpu_set_priv(struct vcpu *v, unsigned priv)
@@ -98,7 +98,9 @@ static uint64_t transformed_insn(const struct insn *in)
 	case OP_FLW:
 	case OP_FLD: r = 0x07u | in->rd << 7 | (in->op == OP_FLW ? 2u : 3u) << 12; break;
 	case OP_FSW:
-	case OP_FSD: r = 0x27u | (in->op == OP_FSW ? 2u : 3u) << 12 | (unsigned)in->rs2 << 20; break;
+	case OP_FSD:
+		r = 0x27u | (in->op == OP_FSW ? 2u : 3u) << 12 | (unsigned)in->rs2 << 20;
+		break;
 	case OP_LR_W ... OP_AMOMAXU_D:
 		/* AMOs keep everything but rs1. */
 		r = (in->raw & ~(0x1fu << 15));
@@ -111,7 +113,7 @@ static uint64_t transformed_insn(const struct insn *in)
 }
 
 enum step trap_guest_page_fault(struct vcpu *v, const struct mmu_fault *f, const struct insn *in,
-				int mmio_ok)
+                                int mmio_ok)
 {
 	struct mmio_access *m = &v->exit.mmio;
 
@@ -121,8 +123,8 @@ enum step trap_guest_page_fault(struct vcpu *v, const struct mmu_fault *f, const
 	v->exit.htval = f->gpa >> 2;
 	v->exit.insn = in ? in->raw : 0;
 	if (f->implicit)
-		v->exit.htinst = f->implicit == WALK_IMPLICIT_WRITE ? HTINST_PTE_WRITE64 :
-								      HTINST_PTE_READ64;
+		v->exit.htinst =
+		    f->implicit == WALK_IMPLICIT_WRITE ? HTINST_PTE_WRITE64 : HTINST_PTE_READ64;
 	else if (in)
 		v->exit.htinst = transformed_insn(in);
 	m->gpa = f->gpa;

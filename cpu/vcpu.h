@@ -18,23 +18,23 @@
 #include "mmu/mmu.h"
 
 /* Why vcpu_run() returned. One counter per reason lives in vcpu->stats. */
-#define EXIT_REASONS(X)                                                                            \
-	X(NONE, "none")                                                                            \
-	X(SBI, "sbi")                   /* ecall from VS: a0..a7 hold the call */                \
-	X(GUEST_PAGE_FAULT, "gpf")      /* G-stage fault: MMIO or unmapped GPA (exit.mmio) */    \
-	X(VIRTUAL_INSN, "virtual_insn") /* VTSR/VTW/VTVM, hypervisor CSR/insn from V=1 */        \
-	X(WFI, "wfi")                   /* wfi with nothing pending: park until an interrupt */  \
-	X(QUANTUM, "quantum")           /* instruction budget spent */                           \
-	X(REQUEST, "request")           /* another thread asked this vCPU to stop (kick) */      \
-	X(EBREAK, "ebreak")             /* breakpoint not delegated to VS (debugging) */         \
-	X(TRAP, "trap")                 /* other exception not delegated to VS */                \
+#define EXIT_REASONS(X)                                                                         \
+	X(NONE, "none")                                                                         \
+	X(SBI, "sbi")                   /* ecall from VS: a0..a7 hold the call */               \
+	X(GUEST_PAGE_FAULT, "gpf")      /* G-stage fault: MMIO or unmapped GPA (exit.mmio) */   \
+	X(VIRTUAL_INSN, "virtual_insn") /* VTSR/VTW/VTVM, hypervisor CSR/insn from V=1 */       \
+	X(WFI, "wfi")                   /* wfi with nothing pending: park until an interrupt */ \
+	X(QUANTUM, "quantum")           /* instruction budget spent */                          \
+	X(REQUEST, "request")           /* another thread asked this vCPU to stop (kick) */     \
+	X(EBREAK, "ebreak")             /* breakpoint not delegated to VS (debugging) */        \
+	X(TRAP, "trap")                 /* other exception not delegated to VS */               \
 	X(FATAL, "fatal")               /* engine cannot continue (bug or broken state) */
 
 enum exit_reason {
 #define X(name, str) EXIT_##name,
 	EXIT_REASONS(X)
 #undef X
-		EXIT_NR
+	    EXIT_NR
 };
 
 const char *exit_reason_name(enum exit_reason r);
@@ -105,20 +105,20 @@ struct vcpu {
 	/* HS-level state, owned by the VMM (ring -1). */
 	uint64_t hstatus;
 	uint64_t hedeleg, hideleg;
-	uint64_t hie;                /* VS bits double as vsie */
-	_Atomic uint64_t hvip;       /* VMM-injected VS interrupts */
+	uint64_t hie;          /* VS bits double as vsie */
+	_Atomic uint64_t hvip; /* VMM-injected VS interrupts */
 	uint64_t htimedelta;
 	uint64_t henvcfg;
 	uint32_t hcounteren;
 	uint64_t hgatp;
-	uint64_t hs_fs;              /* sstatus.FS of the HS level */
+	uint64_t hs_fs; /* sstatus.FS of the HS level */
 
 	/* LR/SC reservation: host address and the value LR saw. */
 	uint64_t *resv_addr;
 	uint64_t resv_value;
 	uint8_t resv_size;
 
-	uint64_t time_base_ns; /* host CLOCK_MONOTONIC at which guest time is 0 */
+	uint64_t time_base_ns;    /* host CLOCK_MONOTONIC at which guest time is 0 */
 	uint64_t next_time_check; /* instret at which vstimecmp is compared next */
 	unsigned hartid;
 	void *opaque; /* the VMM's own per-vCPU data */

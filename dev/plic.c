@@ -114,7 +114,8 @@ static void plic_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 		if (ctx < p->ncontexts && s < PLIC_NSOURCES) {
 			uint64_t mask = 0xffffffffull << s;
 
-			p->enable[ctx] = (p->enable[ctx] & ~mask) | (((uint64_t)(uint32_t)val << s) & mask);
+			p->enable[ctx] =
+			    (p->enable[ctx] & ~mask) | (((uint64_t)(uint32_t)val << s) & mask);
 			p->enable[ctx] &= ~1ull; /* source 0 does not exist */
 		}
 	} else if (off >= 0x200000) {

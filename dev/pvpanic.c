@@ -5,8 +5,8 @@
 #include "dev/pvpanic.h"
 #include "vmm/fdt.h"
 
-#define PVPANIC_PANICKED      (1u << 0)
-#define PVPANIC_CRASH_LOADED  (1u << 1)
+#define PVPANIC_PANICKED     (1u << 0)
+#define PVPANIC_CRASH_LOADED (1u << 1)
 
 static uint64_t pvpanic_read(void *opaque, uint64_t off, unsigned size)
 {
@@ -45,8 +45,8 @@ static int pvpanic_fdt(void *fdt, void *opaque)
 
 int pvpanic_init(struct vm *vm)
 {
-	int rc = mmio_register(&vm->bus, gpa(PVPANIC_BASE), PVPANIC_SIZE, &pvpanic_ops, vm,
-			       "pvpanic");
+	int rc =
+	    mmio_register(&vm->bus, gpa(PVPANIC_BASE), PVPANIC_SIZE, &pvpanic_ops, vm, "pvpanic");
 
 	return rc ? rc : vm_add_fdt_node(vm, pvpanic_fdt, vm);
 }

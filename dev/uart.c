@@ -22,18 +22,18 @@ enum {
 	REG_SCR = 7,
 };
 
-#define IER_RDI	 0x01
-#define IER_THRI 0x02
-#define LCR_DLAB 0x80
-#define MCR_LOOP 0x10
-#define LSR_DR	 0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define IIR_NONE 0x01
-#define IIR_THRI 0x02
-#define IIR_RDI	 0x04
-#define IIR_FIFO 0xc0
-#define FCR_FIFO 0x01
+#define IER_RDI    0x01
+#define IER_THRI   0x02
+#define LCR_DLAB   0x80
+#define MCR_LOOP   0x10
+#define LSR_DR     0x01
+#define LSR_THRE   0x20
+#define LSR_TEMT   0x40
+#define IIR_NONE   0x01
+#define IIR_THRI   0x02
+#define IIR_RDI    0x04
+#define IIR_FIFO   0xc0
+#define FCR_FIFO   0x01
 #define FCR_CLR_RX 0x02
 
 static uint8_t iir(const struct uart *u)

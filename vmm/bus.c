@@ -4,7 +4,7 @@
 #include "vmm/bus.h"
 
 int mmio_register(struct mmio_bus *bus, gpa_t base, uint64_t size, const struct mmio_ops *ops,
-		  void *opaque, const char *name)
+                  void *opaque, const char *name)
 {
 	unsigned i;
 

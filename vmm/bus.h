@@ -32,7 +32,7 @@ struct mmio_bus {
 };
 
 int mmio_register(struct mmio_bus *bus, gpa_t base, uint64_t size, const struct mmio_ops *ops,
-		  void *opaque, const char *name);
+                  void *opaque, const char *name);
 
 /* 0 on success; -1 if nothing is there or the access is not one the device accepts. */
 int mmio_access(struct mmio_bus *bus, gpa_t addr, unsigned size, int is_write, uint64_t *val);

@@ -103,7 +103,7 @@ static void *console_thread(void *arg)
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = c->in_fd, .events = POLLIN },
-				       { .fd = c->stop_pipe[0], .events = POLLIN } };
+			               { .fd = c->stop_pipe[0], .events = POLLIN } };
 		unsigned i, n_out = 0;
 		ssize_t n;
 
@@ -125,7 +125,8 @@ static void *console_thread(void *arg)
 			if (c->raw && c->escape) {
 				c->escape = false;
 				if (ch == 'x' || ch == 'X') {
-					console_output(c, "\r\nrvisor: terminated (Ctrl-A x)\r\n", 32);
+					console_output(c, "\r\nrvisor: terminated (Ctrl-A x)\r\n",
+					               32);
 					vm_request_end(c->vm, VM_END_POWEROFF, 0);
 					return NULL;
 				}
@@ -143,7 +144,7 @@ static void *console_thread(void *arg)
 }
 
 int console_start(struct console *c, unsigned (*sink)(void *, const uint8_t *, unsigned),
-		  void *opaque)
+                  void *opaque)
 {
 	c->sink = sink;
 	c->sink_opaque = opaque;

@@ -32,7 +32,7 @@ struct console {
 int console_init(struct console *c, struct vm *vm, int in_fd, int out_fd);
 /* Start forwarding input to the sink. */
 int console_start(struct console *c, unsigned (*sink)(void *, const uint8_t *, unsigned),
-		  void *opaque);
+                  void *opaque);
 void console_output(struct console *c, const void *buf, size_t len);
 void console_stop(struct console *c);
 

@@ -8,7 +8,7 @@
 
 #include "vmm/fdt.h"
 
-#define FDT_MAX_SIZE  (64 * 1024)
+#define FDT_MAX_SIZE (64 * 1024)
 
 int fdt_property_reg(void *fdt, uint64_t base, uint64_t size)
 {

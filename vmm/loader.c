@@ -34,7 +34,8 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot open kernel '%s': %s", path, strerror(errno));
+		return fail(err, errlen, -errno, "cannot open kernel '%s': %s", path,
+		            strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
 		close(fd);
 		return fail(err, errlen, -EINVAL, "'%s' is too small to be an ELF file", path);
@@ -51,14 +52,14 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_RISCV) {
 		rc = fail(err, errlen, -EINVAL, "'%s' is not a 64-bit little-endian RISC-V ELF",
-			  path);
+		          path);
 		goto out;
 	}
 	if (eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr) ||
 	    eh->e_phoff > (uint64_t)st.st_size ||
 	    eh->e_phnum > ((uint64_t)st.st_size - eh->e_phoff) / sizeof(Elf64_Phdr)) {
 		rc = fail(err, errlen, -EINVAL, "'%s': not an executable or bad program headers",
-			  path);
+		          path);
 		goto out;
 	}
 	for (i = 0; i < eh->e_phnum; i++) {
@@ -70,17 +71,18 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 		if (ph->p_filesz > ph->p_memsz || ph->p_offset > (uint64_t)st.st_size ||
 		    ph->p_filesz > (uint64_t)st.st_size - ph->p_offset) {
 			rc = fail(err, errlen, -EINVAL, "'%s': segment %u lies outside the file",
-				  path, i);
+			          path, i);
 			goto out;
 		}
 		dst = vm_ram_ptr(vm, gpa(ph->p_paddr), ph->p_memsz);
 		if (!dst) {
-			rc = fail(err, errlen, -ERANGE,
-				  "'%s': segment %u at %#llx-%#llx is outside guest RAM %#llx-%#llx",
-				  path, i, (unsigned long long)ph->p_paddr,
-				  (unsigned long long)(ph->p_paddr + ph->p_memsz),
-				  (unsigned long long)VM_RAM_BASE,
-				  (unsigned long long)(VM_RAM_BASE + vm->ram_size));
+			rc =
+			    fail(err, errlen, -ERANGE,
+			         "'%s': segment %u at %#llx-%#llx is outside guest RAM %#llx-%#llx",
+			         path, i, (unsigned long long)ph->p_paddr,
+			         (unsigned long long)(ph->p_paddr + ph->p_memsz),
+			         (unsigned long long)VM_RAM_BASE,
+			         (unsigned long long)(VM_RAM_BASE + vm->ram_size));
 			goto out;
 		}
 		memcpy(dst, file + ph->p_offset, ph->p_filesz);
@@ -89,8 +91,8 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 			vm->kernel_end = gpa(ph->p_paddr + ph->p_memsz);
 	}
 	if (!vm_ram_ptr(vm, gpa(eh->e_entry), 2)) {
-		rc = fail(err, errlen, -ERANGE, "'%s': entry point %#llx is outside guest RAM", path,
-			  (unsigned long long)eh->e_entry);
+		rc = fail(err, errlen, -ERANGE, "'%s': entry point %#llx is outside guest RAM",
+		          path, (unsigned long long)eh->e_entry);
 		goto out;
 	}
 	vm->entry = gpa(eh->e_entry);
@@ -111,7 +113,7 @@ struct image_header {
 #define IMAGE_MAGIC2 0x05435352u /* "RSC\x05" */
 
 static int read_file(const char *path, const char *what, uint8_t **data, size_t *size, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct stat st;
 	int fd;
@@ -119,7 +121,7 @@ static int read_file(const char *path, const char *what, uint8_t **data, size_t 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "cannot open %s '%s': %s", what, path,
-			    strerror(errno));
+		            strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_size == 0) {
 		close(fd);
 		return fail(err, errlen, -EINVAL, "%s '%s' is empty", what, path);
@@ -128,7 +130,7 @@ static int read_file(const char *path, const char *what, uint8_t **data, size_t 
 	close(fd);
 	if (*data == MAP_FAILED)
 		return fail(err, errlen, -errno, "cannot map %s '%s': %s", what, path,
-			    strerror(errno));
+		            strerror(errno));
 	*size = (size_t)st.st_size;
 	return 0;
 }
@@ -151,26 +153,32 @@ int load_kernel(struct vm *vm, const char *path, char *err, size_t errlen)
 	h = (const struct image_header *)data;
 	if (size < sizeof(*h) || h->magic2 != IMAGE_MAGIC2) {
 		munmap(data, size);
-		return fail(err, errlen, -EINVAL,
-			    "'%s' is neither a RISC-V ELF nor a RISC-V Linux Image (no RSC\\x05 magic)",
-			    path);
+		return fail(
+		    err, errlen, -EINVAL,
+		    "'%s' is neither a RISC-V ELF nor a RISC-V Linux Image (no RSC\\x05 magic)",
+		    path);
 	}
 	mem = h->image_size ? h->image_size : size;
 	if (h->text_offset & (SZ_2M - 1) || mem < size) {
 		munmap(data, size);
-		return fail(err, errlen, -EINVAL, "'%s': bad Image header (text_offset %#llx)", path,
-			    (unsigned long long)h->text_offset);
+		return fail(err, errlen, -EINVAL, "'%s': bad Image header (text_offset %#llx)",
+		            path, (unsigned long long)h->text_offset);
 	}
-	dst = vm_ram_ptr(vm, gpa(VM_RAM_BASE + h->text_offset), mem);
-	if (!dst || VM_RAM_BASE + h->text_offset + mem > vm->fdt_addr.v) {
+	/*
+	 * The boot protocol asks for a 2 MiB aligned load address; text_offset
+	 * only keeps the kernel clear of firmware resident at the bottom of RAM,
+	 * and rvisor's SBI lives in the VMM, so the kernel gets RAM from its base.
+	 */
+	dst = vm_ram_ptr(vm, gpa(VM_RAM_BASE), mem);
+	if (!dst || VM_RAM_BASE + mem > vm->fdt_addr.v) {
 		munmap(data, size);
 		return fail(err, errlen, -ERANGE,
-			    "kernel '%s' needs %llu MiB at RAM+%#llx: not enough guest memory", path,
-			    (unsigned long long)(mem >> 20), (unsigned long long)h->text_offset);
+		            "kernel '%s' needs %llu MiB: not enough guest memory", path,
+		            (unsigned long long)(mem >> 20) + 1);
 	}
 	memcpy(dst, data, size);
-	vm->entry = gpa(VM_RAM_BASE + h->text_offset);
-	vm->kernel_end = gpa(VM_RAM_BASE + h->text_offset + mem);
+	vm->entry = gpa(VM_RAM_BASE);
+	vm->kernel_end = gpa(VM_RAM_BASE + mem);
 	munmap(data, size);
 	return 0;
 }
@@ -190,8 +198,8 @@ int load_initrd(struct vm *vm, const char *path, char *err, size_t errlen)
 	if (size > vm->fdt_addr.v - VM_RAM_BASE || !dst || start < vm->kernel_end.v) {
 		munmap(data, size);
 		return fail(err, errlen, -ERANGE,
-			    "initrd '%s' (%zu KiB) does not fit in guest memory next to the kernel",
-			    path, size >> 10);
+		            "initrd '%s' (%zu KiB) does not fit in guest memory next to the kernel",
+		            path, size >> 10);
 	}
 	memcpy(dst, data, size);
 	vm->initrd_start = gpa(start);

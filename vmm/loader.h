@@ -15,7 +15,7 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen);
 
 /*
  * Load a kernel: an ELF as above, or a RISC-V Linux `Image` (boot image
- * header checked, loaded at RAM base + text_offset, 2 MiB aligned).
+ * header checked, loaded at the 2 MiB aligned RAM base).
  */
 int load_kernel(struct vm *vm, const char *path, char *err, size_t errlen);
 

@@ -18,21 +18,21 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rvisor run --kernel FILE [options]\n"
-		"\n"
-		"  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
-		"                      addresses) or a Linux Image\n"
-		"  -i, --initrd FILE   initial ramdisk (Linux)\n"
-		"  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
-		"  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
-		"  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
-		"      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
-		"      --stats         print per-vCPU exit counters when the VM ends\n"
-		"\n"
-		"exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
-		"3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
-		"64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
-		VM_MAX_VCPUS);
+	        "usage: rvisor run --kernel FILE [options]\n"
+	        "\n"
+	        "  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
+	        "                      addresses) or a Linux Image\n"
+	        "  -i, --initrd FILE   initial ramdisk (Linux)\n"
+	        "  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
+	        "  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
+	        "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
+	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
+	        "      --stats         print per-vCPU exit counters when the VM ends\n"
+	        "\n"
+	        "exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
+	        "3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
+	        "64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
+	        VM_MAX_VCPUS);
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -45,9 +45,12 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10, end++; break;
-	case 'm': case 'M': v <<= 20, end++; break;
-	case 'g': case 'G': v <<= 30, end++; break;
+	case 'k':
+	case 'K': v <<= 10, end++; break;
+	case 'm':
+	case 'M': v <<= 20, end++; break;
+	case 'g':
+	case 'G': v <<= 30, end++; break;
 	case '\0': break;
 	default: return -1;
 	}
@@ -65,14 +68,16 @@ static void print_stats(const struct vm *vm)
 		const struct vcpu *v = &vm->cpus[i].vcpu;
 		const struct mmu_stats *m = &v->mmu.stats;
 
-		fprintf(stderr, "hart %u: instret %" PRIu64 " traps_to_vs %" PRIu64
-				" irqs_to_vs %" PRIu64 "\n  exits:",
-			i, v->stats.instret, v->stats.traps_to_vs, v->stats.interrupts_to_vs);
+		fprintf(stderr,
+		        "hart %u: instret %" PRIu64 " traps_to_vs %" PRIu64 " irqs_to_vs %" PRIu64
+		        "\n  exits:",
+		        i, v->stats.instret, v->stats.traps_to_vs, v->stats.interrupts_to_vs);
 		for (r = 1; r < EXIT_NR; r++)
 			fprintf(stderr, " %s=%" PRIu64, exit_reason_name(r), v->stats.exits[r]);
-		fprintf(stderr, "\n  tlb: hits=%" PRIu64 " misses=%" PRIu64 " walks=%" PRIu64
-				" walk_refs=%" PRIu64 " flushes=%" PRIu64 "\n",
-			m->hits, m->misses, m->walks, m->walk_refs, m->flushes);
+		fprintf(stderr,
+		        "\n  tlb: hits=%" PRIu64 " misses=%" PRIu64 " walks=%" PRIu64
+		        " walk_refs=%" PRIu64 " flushes=%" PRIu64 "\n",
+		        m->hits, m->misses, m->walks, m->walk_refs, m->flushes);
 	}
 }
 
@@ -104,15 +109,16 @@ static int cmd_run(int argc, char **argv)
 		case 'm':
 			if (parse_size(optarg, &cfg.ram_size) < 0) {
 				fprintf(stderr, "rvisor: --mem: '%s' is not a size (e.g. 256M)\n",
-					optarg);
+				        optarg);
 				return VM_END_VMM_ERROR;
 			}
 			break;
 		case 'c':
 			n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > VM_MAX_VCPUS) {
-				fprintf(stderr, "rvisor: --cpus: '%s' is not a number from 1 to %d\n",
-					optarg, VM_MAX_VCPUS);
+				fprintf(stderr,
+				        "rvisor: --cpus: '%s' is not a number from 1 to %d\n",
+				        optarg, VM_MAX_VCPUS);
 				return VM_END_VMM_ERROR;
 			}
 			cfg.ncpus = (unsigned)n;

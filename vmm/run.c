@@ -22,14 +22,16 @@ static void dump_vcpu(const struct vcpu *v, const char *why)
 {
 	unsigned i;
 
-	fprintf(stderr, "rvisor: hart %u: %s\n  pc=%016" PRIx64 " priv=%s vsstatus=%016" PRIx64
-			" vsatp=%016" PRIx64 "\n  exit: cause=%" PRIu64 " tval=%016" PRIx64
-			" htval=%016" PRIx64 " htinst=%08" PRIx64 "\n",
-		v->hartid, why, v->pc, v->priv == PRIV_S ? "VS" : "VU", v->vsstatus, v->vsatp,
-		v->exit.cause, v->exit.tval, v->exit.htval, v->exit.htinst);
+	fprintf(stderr,
+	        "rvisor: hart %u: %s\n  pc=%016" PRIx64 " priv=%s vsstatus=%016" PRIx64
+	        " vsatp=%016" PRIx64 "\n  exit: cause=%" PRIu64 " tval=%016" PRIx64
+	        " htval=%016" PRIx64 " htinst=%08" PRIx64 "\n",
+	        v->hartid, why, v->pc, v->priv == PRIV_S ? "VS" : "VU", v->vsstatus, v->vsatp,
+	        v->exit.cause, v->exit.tval, v->exit.htval, v->exit.htinst);
 	for (i = 0; i < 32; i += 4)
-		fprintf(stderr, "  x%-2u %016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64 "\n",
-			i, v->x[i], v->x[i + 1], v->x[i + 2], v->x[i + 3]);
+		fprintf(stderr,
+		        "  x%-2u %016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64 "\n", i,
+		        v->x[i], v->x[i + 1], v->x[i + 2], v->x[i + 3]);
 }
 
 void vm_request_end(struct vm *vm, enum vm_end how, int detail)
@@ -86,11 +88,12 @@ static int exit_guest_page_fault(struct vcpu_slot *s, struct vm_exit *e)
 		return 1;
 	}
 	if (s->vm->cfg.trace_exits)
-		fprintf(stderr, "rvisor: hart %u: access to unbacked GPA %#" PRIx64 " (va %#" PRIx64 ")\n",
-			s->vcpu.hartid, m->gpa, e->tval);
-	cause = e->cause == CAUSE_FETCH_GUEST_PAGE_FAULT  ? CAUSE_FETCH_ACCESS :
-		e->cause == CAUSE_LOAD_GUEST_PAGE_FAULT ? CAUSE_LOAD_ACCESS :
-							  CAUSE_STORE_ACCESS;
+		fprintf(stderr,
+		        "rvisor: hart %u: access to unbacked GPA %#" PRIx64 " (va %#" PRIx64 ")\n",
+		        s->vcpu.hartid, m->gpa, e->tval);
+	cause = e->cause == CAUSE_FETCH_GUEST_PAGE_FAULT  ? CAUSE_FETCH_ACCESS
+	        : e->cause == CAUSE_LOAD_GUEST_PAGE_FAULT ? CAUSE_LOAD_ACCESS
+	                                                  : CAUSE_STORE_ACCESS;
 	vcpu_inject_exception(&s->vcpu, cause, e->tval);
 	return 1;
 }
@@ -176,11 +179,11 @@ void vm_hart_reset(struct vcpu_slot *s, uint64_t pc, uint64_t a1)
 	v->opaque = s;
 	/* Delegate what a guest kernel handles itself (like KVM): see DESIGN.md. */
 	v->hedeleg = (1ull << CAUSE_MISALIGNED_FETCH) | (1ull << CAUSE_FETCH_ACCESS) |
-		     (1ull << CAUSE_ILLEGAL_INSTRUCTION) | (1ull << CAUSE_BREAKPOINT) |
-		     (1ull << CAUSE_MISALIGNED_LOAD) | (1ull << CAUSE_LOAD_ACCESS) |
-		     (1ull << CAUSE_MISALIGNED_STORE) | (1ull << CAUSE_STORE_ACCESS) |
-		     (1ull << CAUSE_USER_ECALL) | (1ull << CAUSE_FETCH_PAGE_FAULT) |
-		     (1ull << CAUSE_LOAD_PAGE_FAULT) | (1ull << CAUSE_STORE_PAGE_FAULT);
+	             (1ull << CAUSE_ILLEGAL_INSTRUCTION) | (1ull << CAUSE_BREAKPOINT) |
+	             (1ull << CAUSE_MISALIGNED_LOAD) | (1ull << CAUSE_LOAD_ACCESS) |
+	             (1ull << CAUSE_MISALIGNED_STORE) | (1ull << CAUSE_STORE_ACCESS) |
+	             (1ull << CAUSE_USER_ECALL) | (1ull << CAUSE_FETCH_PAGE_FAULT) |
+	             (1ull << CAUSE_LOAD_PAGE_FAULT) | (1ull << CAUSE_STORE_PAGE_FAULT);
 	v->hideleg = VS_IRQS;
 	v->hcounteren = 0xffffffffu;
 	v->henvcfg = ENVCFG_STCE;
@@ -204,7 +207,7 @@ static int vcpu_step(struct vcpu_slot *s)
 	atomic_store(&s->in_guest, false);
 	if (s->vm->cfg.trace_exits && e->reason != EXIT_QUANTUM && e->reason != EXIT_SBI)
 		fprintf(stderr, "rvisor: hart %u exit %s cause=%" PRIu64 " pc=%#" PRIx64 "\n",
-			s->vcpu.hartid, exit_reason_name(e->reason), e->cause, s->vcpu.pc);
+		        s->vcpu.hartid, exit_reason_name(e->reason), e->cause, s->vcpu.pc);
 	rc = exit_handlers[e->reason](s, e);
 	return rc;
 }

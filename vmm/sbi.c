@@ -12,7 +12,7 @@
 #include "vmm/sbi.h"
 
 #define SBI_SPEC_VERSION ((2u << 24) | 0u) /* v2.0 */
-#define SBI_IMPL_ID	 0x7276u	  /* "rv": rvisor (not a registered implementation ID) */
+#define SBI_IMPL_ID      0x7276u           /* "rv": rvisor (not a registered implementation ID) */
 #define SBI_IMPL_VERSION 1u
 
 enum {
@@ -85,8 +85,8 @@ static void sbi_base(struct sbi_call *c)
 	case 1: c->ret.value = SBI_IMPL_ID; break;
 	case 2: c->ret.value = SBI_IMPL_VERSION; break;
 	case 3: c->ret.value = sbi_find(c->a[0]) != NULL; break;
-	case 4: /* mvendorid */
-	case 5: /* marchid */
+	case 4:                          /* mvendorid */
+	case 5:                          /* marchid */
 	case 6: c->ret.value = 0; break; /* mimpid */
 	default: c->ret.error = SBI_ERR_NOT_SUPPORTED; break;
 	}
@@ -104,7 +104,7 @@ static void sbi_time(struct sbi_call *c)
 
 /* Iterate a (hart_mask, hart_mask_base) pair; returns SBI_ERR_INVALID_PARAM on a bad hart. */
 static long for_each_hart(struct sbi_call *c, unsigned long mask, unsigned long base,
-			  void (*fn)(struct sbi_call *c, struct vcpu_slot *t))
+                          void (*fn)(struct sbi_call *c, struct vcpu_slot *t))
 {
 	struct vm *vm = c->slot->vm;
 	unsigned i;
@@ -227,10 +227,9 @@ static void sbi_srst(struct sbi_call *c)
 	else if (reason >= 0xf0000000u)
 		/* Vendor-specific reasons 0xF0000000 + n report exit status 64 + n (n < 64). */
 		vm_request_end(c->slot->vm, VM_END_FAILURE,
-			       (reason & 0xfffffff) < 64 ? 64 + (int)(reason & 0x3f) : 1);
+		               (reason & 0xfffffff) < 64 ? 64 + (int)(reason & 0x3f) : 1);
 	else
-		vm_request_end(c->slot->vm, reason ? VM_END_FAILURE : VM_END_POWEROFF,
-			       (int)reason);
+		vm_request_end(c->slot->vm, reason ? VM_END_FAILURE : VM_END_POWEROFF, (int)reason);
 	c->stop = true;
 }
 

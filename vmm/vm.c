@@ -7,7 +7,7 @@
 
 #include "vmm/vm.h"
 
-#define SZ_2M	       (2ull << 20)
+#define SZ_2M          (2ull << 20)
 #define GSTAGE_POOL_SZ (16384 + 64 * 4096)
 
 #define PTE_V (1ull << 0)
@@ -54,9 +54,10 @@ int gstage_map(struct vm *vm, gpa_t base, void *host, uint64_t size)
 			*root_pte = pte_to(l1) | PTE_V;
 		}
 		l1 = (uint64_t *)(uintptr_t)((*root_pte >> 10) << 12);
-		/* 2 MiB leaf; G-stage leaves must be U (8.5.1). A/D preset: no write-back needed. */
-		l1[(g >> 21) & 0x1ff] =
-			pte_to((uint8_t *)host + off) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
+		/* 2 MiB leaf; G-stage leaves must be U (8.5.1). A/D preset: no write-back needed.
+		 */
+		l1[(g >> 21) & 0x1ff] = pte_to((uint8_t *)host + off) | PTE_V | PTE_R | PTE_W |
+		                        PTE_X | PTE_U | PTE_A | PTE_D;
 	}
 	return 0;
 }
@@ -86,8 +87,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 
 	/* Reserve lazily (overcommit): pages are backed when the guest first touches them. */
 	map_size = vm->ram_size + SZ_2M;
-	p = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
+	p = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+	         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	vm->ram_map = p;

@@ -67,7 +67,7 @@ struct vm_config {
 
 struct vm {
 	struct vm_config cfg;
-	uint8_t *ram; /* host mapping of guest RAM at VM_RAM_BASE */
+	uint8_t *ram;  /* host mapping of guest RAM at VM_RAM_BASE */
 	void *ram_map; /* the whole mmap (ram is its 2 MiB aligned part) */
 	size_t ram_map_size;
 	uint64_t ram_size;

@@ -24,6 +24,7 @@ class Guest:
         self.buf = ""
         self.log = ""
         self.seq = 0
+        self.quiet = False
 
     def _read(self, timeout):
         r, _, _ = select.select([self.p.stdout], [], [], timeout)
@@ -56,13 +57,18 @@ class Guest:
         self.p.stdin.flush()
 
     def run(self, command, timeout=60):
-        """Run a shell command; returns (status, output). Waits for the prompt first."""
+        """Run a shell command; returns (status, output). Call after the prompt appeared."""
+        if not self.quiet:
+            # No echo: the line editor's redraws of long lines would mix into the output.
+            self.quiet = True
+            self.send("stty -echo\n")
+            self.expect(re.escape(PROMPT), timeout)
         self.seq += 1
         tag = "__rv%d__" % self.seq
         # The marker is printed by the shell, not echoed: split it so the echo never matches.
         self.send("%s; echo %s\"\"$?%s\n" % (command, tag[:4], tag[4:]))
-        m = self.expect(r"(?s)\n(.*?)%s(\d+)%s" % (re.escape(tag[:4]), re.escape(tag[4:])), timeout)
-        out = m.group(1)  # the match starts at the newline ending the echoed command
+        m = self.expect(r"(?s)^(.*?)%s(\d+)%s\n" % (re.escape(tag[:4]), re.escape(tag[4:])), timeout)
+        out = m.group(1)
         self.expect(re.escape(PROMPT), timeout)
         return int(m.group(2)), out
 

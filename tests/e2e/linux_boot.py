@@ -5,6 +5,8 @@ pinned to each CPU, a clean dmesg, and poweroff giving exit status 0.
 usage: linux_boot.py RVISOR KERNEL INITRD"""
 import os
 import re
+import select
+import subprocess
 import sys
 import time
 
@@ -75,13 +77,23 @@ def boot_test(rvisor, kernel, initrd, cpus):
         def cpu_s():
             f = open("/proc/%d/stat" % g.p.pid).read().rsplit(")", 1)[1].split()
             return (int(f[11]) + int(f[12])) / ticks
-        c0, t0 = cpu_s(), time.monotonic()
-        time.sleep(3)
-        use = (cpu_s() - c0) / (time.monotonic() - t0)
+        def idle_use():
+            c0, t0 = cpu_s(), time.monotonic()
+            time.sleep(3)
+            return (cpu_s() - c0) / (time.monotonic() - t0)
+        use = idle_use()
+        if use >= 0.10:
+            # the guest may still be finishing work (kernel threads); settle, then measure again
+            print("     note: %.1f%% in the first 3 s, measuring again" % (100 * use))
+            time.sleep(2)
+            use = idle_use()
         check("idle guest uses %.1f%% of a host core (< 10%%)" % (100 * use), use < 0.10)
 
-        st, out = g.run("dmesg -l emerg,alert,crit,err,warn")
-        bad = [l for l in out.splitlines() if l.strip() and not any(re.search(a, l) for a in ALLOWED_WARNINGS)]
+        # BusyBox dmesg -r keeps the <level> prefix: 0-4 are emerg..warning
+        st, out = g.run("dmesg -r")
+        warn = [l for l in out.splitlines() if re.match(r"<(\d+)>", l) and int(re.match(r"<(\d+)>", l).group(1)) % 8 <= 4]
+        check("dmesg read (%d lines, %d at warning or worse)" % (len(out.splitlines()), len(warn)), st == 0 and len(out.splitlines()) > 50)
+        bad = [l for l in warn if not any(re.search(a, l) for a in ALLOWED_WARNINGS)]
         check("no kernel warnings or errors about the platform", not bad, "\n".join(bad))
 
         g.send("poweroff\n")
@@ -108,10 +120,43 @@ def end_test(rvisor, kernel, initrd, what, command, want):
         g.kill()
 
 
+def console_test(rvisor, kernel, initrd):
+    """On a terminal: raw mode while running, Ctrl-A x quits, settings restored after."""
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)
+    p = subprocess.Popen([rvisor, "run", "--kernel", kernel, "--initrd", initrd, "--append",
+                          "console=ttyS0"], stdin=slave, stdout=slave, stderr=slave)
+    buf = b""
+    try:
+        deadline = time.monotonic() + 120
+        while PROMPT.encode() not in buf and time.monotonic() < deadline:
+            r, _, _ = select.select([master], [], [], 1.0)
+            if r:
+                buf += os.read(master, 65536)
+        check("shell prompt on a terminal", PROMPT.encode() in buf, buf[-500:])
+        during = termios.tcgetattr(slave)
+        check("terminal in raw mode while the guest runs", not (during[3] & termios.ICANON))
+        os.write(master, b"\x01x")
+        code = p.wait(timeout=30)
+        check("Ctrl-A x quits (status %d)" % code, code == 0)
+        check("terminal settings restored", termios.tcgetattr(slave) == before)
+    except Exception as e:  # noqa: BLE001 - report any failure as a test failure
+        check("console session", False, repr(e))
+    finally:
+        if p.poll() is None:
+            p.kill()
+        os.close(master)
+        os.close(slave)
+
+
 def main():
     rvisor, kernel, initrd = sys.argv[1:4]
     for cpus in (1, 4):
         boot_test(rvisor, kernel, initrd, cpus)
+    print("== console")
+    console_test(rvisor, kernel, initrd)
     print("== exit paths")
     end_test(rvisor, kernel, initrd, "reboot", "reboot", 3)
     end_test(rvisor, kernel, initrd, "kernel panic (sysrq c)", "echo c > /proc/sysrq-trigger", 4)

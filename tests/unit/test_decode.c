@@ -49,7 +49,8 @@ int main(void)
 		struct insn in;
 
 		decode(illegal_cases[i], &in);
-		check(in.op == OP_ILLEGAL, "must be illegal", insn_op_name(in.op), illegal_cases[i]);
+		check(in.op == OP_ILLEGAL, "must be illegal", insn_op_name(in.op),
+		      illegal_cases[i]);
 	}
 	/* Every op has a name, and the S/D op families line up (the decoder relies on it). */
 	check(OP_FMV_D_X - OP_FLD == OP_FMV_W_X - OP_FLW, "S/D op tables line up", "", 0);

@@ -15,16 +15,16 @@
 
 static unsigned passed, failed;
 
-#define CHECK_EQ(what, got, want)                                                                  \
-	do {                                                                                       \
-		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                              \
-		if (g_ == w_) {                                                                    \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			printf("FAIL %s: %s = %#" PRIx64 ", want %#" PRIx64 "\n", cur, what, g_,   \
-			       w_);                                                                \
-		}                                                                                  \
+#define CHECK_EQ(what, got, want)                                                                \
+	do {                                                                                     \
+		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                            \
+		if (g_ == w_) {                                                                  \
+			passed++;                                                                \
+		} else {                                                                         \
+			failed++;                                                                \
+			printf("FAIL %s: %s = %#" PRIx64 ", want %#" PRIx64 "\n", cur, what, g_, \
+			       w_);                                                              \
+		}                                                                                \
 	} while (0)
 
 static const char *cur;
@@ -167,15 +167,15 @@ static void test_walk_refs(void)
 {
 	struct vcpu *v = SETUP(sv39);
 	uint64_t *root = (uint64_t *)(vm.ram + 0x10000), *l1 = (uint64_t *)(vm.ram + 0x11000),
-		 *l0 = (uint64_t *)(vm.ram + 0x12000);
+	         *l0 = (uint64_t *)(vm.ram + 0x12000);
 	struct vm_exit *e;
 	uint64_t walks0, refs0;
 
 	/* Identity-map the code with a 1 GiB leaf, VA 0x40000000 through three levels. */
-	root[2] = (0x80000000ull >> 12) << 10 | 0xcf;	      /* V R W X A D */
-	root[1] = (0x80011000ull >> 12) << 10 | 1;	      /* VA 0x40000000.. */
+	root[2] = (0x80000000ull >> 12) << 10 | 0xcf; /* V R W X A D */
+	root[1] = (0x80011000ull >> 12) << 10 | 1;    /* VA 0x40000000.. */
 	l1[0] = (0x80012000ull >> 12) << 10 | 1;
-	l0[0] = (0x80013000ull >> 12) << 10 | 0xc3;	      /* V R A D */
+	l0[0] = (0x80013000ull >> 12) << 10 | 0xc3; /* V R A D */
 	*(uint64_t *)(vm.ram + 0x13000) = 0x1122334455667788ull;
 	walks0 = v->mmu.stats.walks;
 	refs0 = v->mmu.stats.walk_refs;
