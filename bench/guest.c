@@ -38,8 +38,8 @@ void test_main(unsigned long hartid, unsigned long dtb)
 		sum = k->run(k->scale);
 		i1 = rd_instret();
 		t1 = rd_time();
-		printf("BENCH %s ticks=%lu instret=%lu sum=%lu\n", k->name, (unsigned long)(t1 - t0),
-		       (unsigned long)(i1 - i0), (unsigned long)sum);
+		printf("BENCH %s ticks=%lu instret=%lu sum=%lu\n", k->name,
+		       (unsigned long)(t1 - t0), (unsigned long)(i1 - i0), (unsigned long)sum);
 	}
 	test_finish();
 }

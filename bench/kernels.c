@@ -112,7 +112,7 @@ static uint64_t k_fpmix(unsigned scale)
 }
 
 const struct bench_kernel bench_kernels[] = {
-	{ "intmix", k_intmix, 20 }, { "sieve", k_sieve, 4 },   { "gcd", k_gcd, 10 },
+	{ "intmix", k_intmix, 20 }, { "sieve", k_sieve, 4 },  { "gcd", k_gcd, 10 },
 	{ "matmul", k_matmul, 60 }, { "fpmix", k_fpmix, 60 },
 };
 const unsigned bench_nkernels = sizeof(bench_kernels) / sizeof(bench_kernels[0]);
