@@ -84,6 +84,61 @@ void vcpu_skip_insn(struct vcpu *v, unsigned len)
 
 /* ---- memory access ---------------------------------------------------------------------- */
 
+/*
+ * Guest memory is shared with other vCPUs' threads. Aligned accesses are
+ * relaxed atomics (RVWMO gives aligned accesses single-copy atomicity, and
+ * on x86 they are plain moves); misaligned ones are byte copies, which is
+ * all RISC-V promises for them too.
+ */
+static inline void guest_read(const uint8_t *h, unsigned size, void *buf)
+{
+	switch (((uintptr_t)h & (size - 1)) ? 0 : size) {
+	case 1: *(uint8_t *)buf = __atomic_load_n(h, __ATOMIC_RELAXED); break;
+	case 2: {
+		uint16_t t = __atomic_load_n((const uint16_t *)h, __ATOMIC_RELAXED);
+		memcpy(buf, &t, 2);
+		break;
+	}
+	case 4: {
+		uint32_t t = __atomic_load_n((const uint32_t *)h, __ATOMIC_RELAXED);
+		memcpy(buf, &t, 4);
+		break;
+	}
+	case 8: {
+		uint64_t t = __atomic_load_n((const uint64_t *)h, __ATOMIC_RELAXED);
+		memcpy(buf, &t, 8);
+		break;
+	}
+	default: guest_copy_misaligned(buf, h, size); break;
+	}
+}
+
+static inline void guest_write(uint8_t *h, unsigned size, const void *buf)
+{
+	switch (((uintptr_t)h & (size - 1)) ? 0 : size) {
+	case 1: __atomic_store_n(h, *(const uint8_t *)buf, __ATOMIC_RELAXED); break;
+	case 2: {
+		uint16_t t;
+		memcpy(&t, buf, 2);
+		__atomic_store_n((uint16_t *)h, t, __ATOMIC_RELAXED);
+		break;
+	}
+	case 4: {
+		uint32_t t;
+		memcpy(&t, buf, 4);
+		__atomic_store_n((uint32_t *)h, t, __ATOMIC_RELAXED);
+		break;
+	}
+	case 8: {
+		uint64_t t;
+		memcpy(&t, buf, 8);
+		__atomic_store_n((uint64_t *)h, t, __ATOMIC_RELAXED);
+		break;
+	}
+	default: guest_copy_misaligned(h, buf, size); break;
+	}
+}
+
 /* TLB first, then the walker (which fills the TLB). */
 static uint8_t *xlate(struct vcpu *v, uint64_t va, enum mmu_access acc, struct mmu_fault *f)
 {
@@ -118,9 +173,9 @@ static enum step mem_slow(struct vcpu *v, uint64_t va, unsigned size, void *buf,
 		if (!h1)
 			return mem_fault(v, &f, in, 1);
 		if (acc == ACC_STORE)
-			memcpy(h1, buf, size);
+			guest_write(h1, size, buf);
 		else
-			memcpy(buf, h1, size);
+			guest_read(h1, size, buf);
 		return STEP_NEXT;
 	}
 	h1 = xlate(v, va, acc, &f);
@@ -130,11 +185,11 @@ static enum step mem_slow(struct vcpu *v, uint64_t va, unsigned size, void *buf,
 	if (!h2)
 		return mem_fault(v, &f, in, 0);
 	if (acc == ACC_STORE) {
-		memcpy(h1, buf, first);
-		memcpy(h2, (uint8_t *)buf + first, size - first);
+		guest_copy_misaligned(h1, buf, first);
+		guest_copy_misaligned(h2, (uint8_t *)buf + first, size - first);
 	} else {
-		memcpy(buf, h1, first);
-		memcpy((uint8_t *)buf + first, h2, size - first);
+		guest_copy_misaligned(buf, h1, first);
+		guest_copy_misaligned((uint8_t *)buf + first, h2, size - first);
 	}
 	return STEP_NEXT;
 }
@@ -145,7 +200,7 @@ static inline enum step load(struct vcpu *v, uint64_t va, unsigned size, void *b
 	if (likely((va & 4095) <= 4096 - size)) {
 		uint8_t *h = mmu_lookup(&v->mmu, va, ACC_LOAD);
 		if (likely(h != NULL)) {
-			memcpy(buf, h, size);
+			guest_read(h, size, buf);
 			return STEP_NEXT;
 		}
 	}
@@ -158,7 +213,7 @@ static inline enum step store(struct vcpu *v, uint64_t va, unsigned size, uint64
 	if (likely((va & 4095) <= 4096 - size)) {
 		uint8_t *h = mmu_lookup(&v->mmu, va, ACC_STORE);
 		if (likely(h != NULL)) {
-			memcpy(h, &val, size);
+			guest_write(h, size, &val);
 			return STEP_NEXT;
 		}
 	}
@@ -197,19 +252,19 @@ static enum step fetch_slow(struct vcpu *v, uint32_t *raw)
 		return mem_fault(v, &f, NULL, 0);
 	v->fetch_vpn = pc >> 12;
 	v->fetch_host = h - (pc & 4095);
-	memcpy(&lo, h, 2);
+	guest_read(h, 2, &lo);
 	if (insn_length(lo) == 2 || (pc & 4095) != 4094) {
 		if (insn_length(lo) == 2)
 			*raw = lo;
 		else
-			memcpy(raw, h, 4);
+			guest_read(h, 4, raw);
 		return STEP_NEXT;
 	}
 	/* A 32-bit instruction straddling two pages. */
 	h = xlate(v, pc + 2, ACC_FETCH, &f);
 	if (!h)
 		return mem_fault(v, &f, NULL, 0);
-	memcpy(&hi, h, 2);
+	guest_read(h, 2, &hi);
 	*raw = (uint32_t)hi << 16 | lo;
 	return STEP_NEXT;
 }
@@ -222,11 +277,11 @@ static inline enum step fetch(struct vcpu *v, uint32_t *raw)
 		const uint8_t *h = v->fetch_host + (pc & 4095);
 		uint16_t lo;
 
-		memcpy(&lo, h, 2);
+		guest_read(h, 2, &lo);
 		if (insn_length(lo) == 2)
 			*raw = lo;
 		else
-			memcpy(raw, h, 4);
+			guest_read(h, 4, raw);
 		return STEP_NEXT;
 	}
 	return fetch_slow(v, raw);

@@ -123,8 +123,7 @@ static const int fenv_rm[4] = { FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPW
 
 static inline void host_enter(unsigned rm)
 {
-	if (rm != RM_RNE)
-		fesetround(fenv_rm[rm]);
+	fesetround(fenv_rm[rm]);
 	feclearexcept(FE_ALL_EXCEPT);
 }
 
@@ -171,7 +170,7 @@ typedef double fp64_t;
 
 #define DEFINE_HOST_BINOP(prec, name, op)                                                          \
 	static uint##prec##_t host##prec##_##name(uint##prec##_t a, uint##prec##_t b, unsigned rm, \
-						  uint32_t *fflags)                                \
+	                                          uint32_t *fflags)                                \
 	{                                                                                          \
 		fp##prec##_t x = f##prec##_val(a), y = f##prec##_val(b), r;                        \
 		host_enter(rm);                                                                    \
@@ -381,7 +380,7 @@ static inline uint64_t overflow_result(const struct fmt *f, int sign, unsigned r
  * top set bit of sig must be at bit 60 or higher. Tininess is detected after rounding.
  */
 static uint64_t round_pack(const struct fmt *f, int sign, int exp, uint64_t sig, unsigned rm,
-			   uint32_t *fflags)
+                           uint32_t *fflags)
 {
 	const int p = f->p, bias = fmt_bias(f), emin = 1 - bias, emax = bias;
 	const uint64_t sbit = sign ? fmt_sign(f) : 0;
@@ -431,7 +430,7 @@ static inline int clz128(u128 x)
 
 /* round_pack() for a 128-bit significand (bit 0 sticky as above, top bit >= 124 if so). */
 static uint64_t round_pack128(const struct fmt *f, int sign, int exp, u128 sig, unsigned rm,
-			      uint32_t *fflags)
+                              uint32_t *fflags)
 {
 	int lz;
 
@@ -441,7 +440,7 @@ static uint64_t round_pack128(const struct fmt *f, int sign, int exp, u128 sig, 
 	sig <<= lz;
 	exp -= lz;
 	return round_pack(f, sign, exp + 64, (uint64_t)(sig >> 64) | ((uint64_t)sig != 0), rm,
-			  fflags);
+	                  fflags);
 }
 
 static inline uint64_t shr_sticky(uint64_t x, int s)
@@ -470,8 +469,7 @@ static inline uint64_t exact_zero(const struct fmt *f, unsigned rm)
 	return rm == RM_RDN ? fmt_sign(f) : 0;
 }
 
-static uint64_t soft_add(const struct fmt *f, uint64_t a, uint64_t b, unsigned rm,
-			 uint32_t *fflags)
+static uint64_t soft_add(const struct fmt *f, uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
 	struct unp x = unpack(f, a), y = unpack(f, b), t;
 	uint64_t s;
@@ -498,16 +496,14 @@ static uint64_t soft_add(const struct fmt *f, uint64_t a, uint64_t b, unsigned r
 	return round_pack(f, x.sign, x.exp, s, rm, fflags);
 }
 
-static uint64_t soft_mul(const struct fmt *f, uint64_t a, uint64_t b, unsigned rm,
-			 uint32_t *fflags)
+static uint64_t soft_mul(const struct fmt *f, uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
 	struct unp x = unpack(f, a), y = unpack(f, b);
 
 	return round_pack128(f, x.sign ^ y.sign, x.exp + y.exp, (u128)x.sig * y.sig, rm, fflags);
 }
 
-static uint64_t soft_div(const struct fmt *f, uint64_t a, uint64_t b, unsigned rm,
-			 uint32_t *fflags)
+static uint64_t soft_div(const struct fmt *f, uint64_t a, uint64_t b, unsigned rm, uint32_t *fflags)
 {
 	struct unp x = unpack(f, a), y = unpack(f, b);
 	u128 num;
@@ -523,7 +519,7 @@ static uint64_t soft_div(const struct fmt *f, uint64_t a, uint64_t b, unsigned r
 
 /* a*b + c with a, b finite nonzero and c finite. */
 static uint64_t soft_fma(const struct fmt *f, uint64_t a, uint64_t b, uint64_t c, unsigned rm,
-			 uint32_t *fflags)
+                         uint32_t *fflags)
 {
 	struct unp x = unpack(f, a), y = unpack(f, b), z;
 	int sp = x.sign ^ y.sign, ep = x.exp + y.exp, sc, ec, sh, ts, te;
@@ -751,8 +747,7 @@ static inline uint64_t order_key(const struct fmt *f, uint64_t x)
 	return (x & s) ? ~x & (s - 1) : x | s;
 }
 
-static uint64_t fminmax(const struct fmt *f, uint64_t a, uint64_t b, int want_max,
-			uint32_t *fflags)
+static uint64_t fminmax(const struct fmt *f, uint64_t a, uint64_t b, int want_max, uint32_t *fflags)
 {
 	int an = is_nan(f, a), bn = is_nan(f, b);
 
@@ -776,8 +771,7 @@ static uint64_t fcmp_eq(const struct fmt *f, uint64_t a, uint64_t b, uint32_t *f
 	return a == b || (is_zero(f, a) && is_zero(f, b));
 }
 
-static uint64_t fcmp_lt(const struct fmt *f, uint64_t a, uint64_t b, int or_equal,
-			uint32_t *fflags)
+static uint64_t fcmp_lt(const struct fmt *f, uint64_t a, uint64_t b, int or_equal, uint32_t *fflags)
 {
 	if (is_nan(f, a) || is_nan(f, b)) {
 		*fflags |= FFLAG_NV;
@@ -885,7 +879,7 @@ static inline uint64_t sext32(uint64_t v)
  * table. 32-bit results are returned sign-extended to 64 bits.
  */
 static uint64_t cvt_f2i(const struct fmt *f, uint64_t x, enum fpu_rm rm, int width, int is_signed,
-			uint32_t *fflags)
+                        uint32_t *fflags)
 {
 	uint64_t max, min, mag, r;
 	int cmp, inexact = 0;
@@ -943,7 +937,7 @@ invalid:
 }
 
 static inline uint64_t cvt_i2f(const struct fmt *f, int sign, uint64_t mag, enum fpu_rm rm,
-			       uint32_t *fflags)
+                               uint32_t *fflags)
 {
 	if (!mag)
 		return 0;
@@ -994,7 +988,7 @@ uint32_t i32_to_f32(uint64_t v, enum fpu_rm rm, uint32_t *fflags)
 {
 	int32_t s = (int32_t)(uint32_t)v;
 	return (uint32_t)cvt_i2f(&F32, s < 0, s < 0 ? 0 - (uint64_t)(int64_t)s : (uint64_t)s, rm,
-				 fflags);
+	                         fflags);
 }
 
 uint32_t u32_to_f32(uint64_t v, enum fpu_rm rm, uint32_t *fflags)

@@ -34,6 +34,22 @@ void vcpu_set_priv(struct vcpu *v, unsigned priv);
 
 enum step csr_insn(struct vcpu *v, const struct insn *in);
 
+/*
+ * Byte copy to or from guest memory for accesses that are not naturally
+ * aligned: RISC-V gives them no atomicity, and other vCPUs may touch the
+ * same bytes, so ThreadSanitizer must not treat the guest's races as ours.
+ */
+__attribute__((no_sanitize("thread"))) static inline void guest_copy_misaligned(void *dst,
+									      const void *src,
+									      unsigned n)
+{
+	volatile uint8_t *d = dst;
+	const volatile uint8_t *s = src;
+
+	while (n--)
+		*d++ = *s++;
+}
+
 static inline void fetch_invalidate(struct vcpu *v)
 {
 	v->fetch_vpn = ~0ull;
