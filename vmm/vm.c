@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "vmm/dma.h"
 #include "vmm/vm.h"
 
 #define SZ_2M          (2ull << 20)
@@ -141,4 +142,18 @@ int vm_add_fdt_node(struct vm *vm, fdt_node_fn fn, void *opaque)
 	vm->fdt_nodes[vm->nfdt_nodes].opaque = opaque;
 	vm->nfdt_nodes++;
 	return 0;
+}
+
+static void *ram_dma_map(void *opaque, gpa_t addr, uint64_t len, enum dma_dir dir)
+{
+	(void)dir;
+	return vm_ram_ptr(opaque, addr, len);
+}
+
+static const struct dma_ops ram_dma_ops = { .map = ram_dma_map };
+
+void vm_dma_space(struct vm *vm, struct dma_space *out)
+{
+	out->ops = &ram_dma_ops;
+	out->opaque = vm;
 }
