@@ -240,11 +240,30 @@ static enum step amo_addr(struct vcpu *v, uint64_t va, unsigned size, const stru
 
 /* ---- instruction fetch ------------------------------------------------------------------ */
 
-static enum step fetch_slow(struct vcpu *v, uint32_t *raw)
+static struct dcache_page *dcache_page(struct vcpu *v, uint8_t *page)
+{
+	struct dcache_page *d = &v->dcache[((uintptr_t)page >> 12) % DCACHE_PAGES];
+
+	if (d->tag != (uintptr_t)page) {
+		unsigned i;
+
+		for (i = 0; i < 2048; i++)
+			d->insn[i].len = 0;
+		d->tag = (uintptr_t)page;
+	}
+	return d;
+}
+
+/*
+ * Slow fetch: a new page (translate, pick its decode-cache page) or a 32-bit
+ * instruction straddling two pages, which is decoded into *tmp uncached.
+ */
+static enum step fetch_slow(struct vcpu *v, const struct insn **out, struct insn *tmp)
 {
 	uint64_t pc = v->pc;
 	struct mmu_fault f;
 	uint16_t lo, hi;
+	uint32_t raw;
 	uint8_t *h;
 
 	h = xlate(v, pc, ACC_FETCH, &f);
@@ -252,12 +271,17 @@ static enum step fetch_slow(struct vcpu *v, uint32_t *raw)
 		return mem_fault(v, &f, NULL, 0);
 	v->fetch_vpn = pc >> 12;
 	v->fetch_host = h - (pc & 4095);
+	v->fetch_dpage = dcache_page(v, v->fetch_host);
 	guest_read(h, 2, &lo);
 	if (insn_length(lo) == 2 || (pc & 4095) != 4094) {
+		struct insn *in = &v->fetch_dpage->insn[(pc & 4095) >> 1];
+
 		if (insn_length(lo) == 2)
-			*raw = lo;
+			raw = lo;
 		else
-			guest_read(h, 4, raw);
+			guest_read(h, 4, &raw);
+		decode(raw, in);
+		*out = in;
 		return STEP_NEXT;
 	}
 	/* A 32-bit instruction straddling two pages. */
@@ -265,26 +289,39 @@ static enum step fetch_slow(struct vcpu *v, uint32_t *raw)
 	if (!h)
 		return mem_fault(v, &f, NULL, 0);
 	guest_read(h, 2, &hi);
-	*raw = (uint32_t)hi << 16 | lo;
+	decode((uint32_t)hi << 16 | lo, tmp);
+	*out = tmp;
+	fetch_invalidate(v); /* keep the straddling instruction out of the fast path */
 	return STEP_NEXT;
 }
 
-static inline enum step fetch(struct vcpu *v, uint32_t *raw)
+static inline enum step fetch(struct vcpu *v, const struct insn **out, struct insn *tmp)
 {
 	uint64_t pc = v->pc;
 
-	if (likely((pc >> 12) == v->fetch_vpn && (pc & 4095) != 4094)) {
-		const uint8_t *h = v->fetch_host + (pc & 4095);
-		uint16_t lo;
+	if (likely((pc >> 12) == v->fetch_vpn)) {
+		struct insn *in = &v->fetch_dpage->insn[(pc & 4095) >> 1];
 
-		guest_read(h, 2, &lo);
-		if (insn_length(lo) == 2)
-			*raw = lo;
-		else
-			guest_read(h, 4, raw);
-		return STEP_NEXT;
+		if (likely(in->len)) {
+			*out = in;
+			return STEP_NEXT;
+		}
+		if ((pc & 4095) != 4094) {
+			const uint8_t *h = v->fetch_host + (pc & 4095);
+			uint16_t lo;
+			uint32_t raw;
+
+			guest_read(h, 2, &lo);
+			if (insn_length(lo) == 2)
+				raw = lo;
+			else
+				guest_read(h, 4, &raw);
+			decode(raw, in);
+			*out = in;
+			return STEP_NEXT;
+		}
 	}
-	return fetch_slow(v, raw);
+	return fetch_slow(v, out, tmp);
 }
 
 /* ---- floating point helpers --------------------------------------------------------------- */
@@ -695,7 +732,7 @@ static enum step execute(struct vcpu *v, const struct insn *in)
 		if ((imm & 0x10) && (imm & 0x02)) /* pred.W && succ.R */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		break;
-	case OP_FENCE_I: fetch_invalidate(v); break;
+	case OP_FENCE_I: dcache_flush(v); break;
 	case OP_LR_W ... OP_AMOMAXU_D: st = exec_amo(v, in); break;
 	case OP_CSRRW ... OP_CSRRCI:
 		st = csr_insn(v, in);
@@ -741,8 +778,8 @@ static enum step execute(struct vcpu *v, const struct insn *in)
 
 struct vm_exit *vcpu_run(struct vcpu *v, uint64_t budget)
 {
-	struct insn in;
-	uint32_t raw = 0;
+	const struct insn *in = NULL;
+	struct insn tmp;
 	enum step st;
 
 	v->exit.reason = EXIT_NONE;
@@ -755,7 +792,7 @@ struct vm_exit *vcpu_run(struct vcpu *v, uint64_t budget)
 				uint64_t gen = atomic_load(&v->flush_req_gen);
 
 				mmu_flush_all(&v->mmu);
-				fetch_invalidate(v);
+				dcache_flush(v); /* remote fence.i arrives this way too */
 				atomic_store(&v->flush_done_gen, gen);
 			}
 			if (req & VCPU_REQ_STOP) {
@@ -767,11 +804,9 @@ struct vm_exit *vcpu_run(struct vcpu *v, uint64_t budget)
 		trap_check_irq(v);
 		budget -= n;
 		while (n--) {
-			st = fetch(v, &raw);
-			if (likely(st == STEP_NEXT)) {
-				decode(raw, &in);
-				st = execute(v, &in);
-			}
+			st = fetch(v, &in, &tmp);
+			if (likely(st == STEP_NEXT))
+				st = execute(v, in);
 			v->stats.instret += st == STEP_NEXT || st == STEP_RECHECK;
 			if (likely(st == STEP_NEXT || st == STEP_TRAPPED))
 				continue;

@@ -39,9 +39,8 @@ enum step csr_insn(struct vcpu *v, const struct insn *in);
  * aligned: RISC-V gives them no atomicity, and other vCPUs may touch the
  * same bytes, so ThreadSanitizer must not treat the guest's races as ours.
  */
-__attribute__((no_sanitize("thread"))) static inline void guest_copy_misaligned(void *dst,
-									      const void *src,
-									      unsigned n)
+__attribute__((no_sanitize("thread"))) static inline void
+guest_copy_misaligned(void *dst, const void *src, unsigned n)
 {
 	volatile uint8_t *d = dst;
 	const volatile uint8_t *s = src;
@@ -53,6 +52,16 @@ __attribute__((no_sanitize("thread"))) static inline void guest_copy_misaligned(
 static inline void fetch_invalidate(struct vcpu *v)
 {
 	v->fetch_vpn = ~0ull;
+}
+
+/* fence.i: forget every decoded instruction. */
+static inline void dcache_flush(struct vcpu *v)
+{
+	unsigned i;
+
+	for (i = 0; i < DCACHE_PAGES; i++)
+		v->dcache[i].tag = 0;
+	fetch_invalidate(v);
 }
 
 static inline enum step exit_with(struct vcpu *v, enum exit_reason r)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/decode.h"
 #include "cpu/riscv.h"
 #include "mmu/mmu.h"
 
@@ -78,6 +79,18 @@ struct vcpu_stats {
 	uint64_t interrupts_to_vs; /* interrupts delivered to the guest */
 };
 
+/*
+ * Decoded instructions cached per code page, keyed by the page's host
+ * address (so guest remapping needs no invalidation). A slot per 2-byte
+ * offset; len == 0 marks a slot not decoded yet. Dropped on fence.i and on
+ * remote fences: RISC-V only promises a hart sees new code after fence.i.
+ */
+#define DCACHE_PAGES 64
+struct dcache_page {
+	uintptr_t tag; /* host address of the page, 0 = empty */
+	struct insn insn[2048];
+};
+
 struct vcpu {
 	/* Hot state first: the interpreter touches these on every instruction. */
 	uint64_t x[32];
@@ -89,9 +102,10 @@ struct vcpu {
 	/* Remote TLB flushes: requesters bump req, the vCPU publishes done after flushing. */
 	_Atomic uint64_t flush_req_gen, flush_done_gen;
 
-	/* Cached fetch page: host address of the page holding pc. */
+	/* Cached fetch page: host address of the page holding pc, and its decoded slots. */
 	uint64_t fetch_vpn;
 	uint8_t *fetch_host;
+	struct dcache_page *fetch_dpage;
 
 	uint64_t f[32];
 
@@ -126,6 +140,7 @@ struct vcpu {
 	struct mmu mmu;
 	struct vm_exit exit;
 	struct vcpu_stats stats;
+	struct dcache_page dcache[DCACHE_PAGES];
 };
 
 /* Reset architectural state; the VMM sets hart id, hgatp, delegation after. */

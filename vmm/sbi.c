@@ -143,8 +143,8 @@ static void fence_one(struct sbi_call *c, struct vcpu_slot *t)
 	uint64_t gen;
 
 	if (tv == c->v) {
-		mmu_flush_all(&tv->mmu);
-		tv->fetch_vpn = ~0ull;
+		/* The caller's own fence happens when it next enters vcpu_run(). */
+		vcpu_kick(tv, VCPU_REQ_TLB);
 		return;
 	}
 	gen = atomic_fetch_add(&tv->flush_req_gen, 1) + 1;
