@@ -12,13 +12,14 @@
 #define INSN_OPS(X)                                                                                \
 	X(ILLEGAL)                                                                                 \
 	X(LUI)                                                                                     \
-	X(AUIPC) X(JAL) X(JALR) X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) X(LB) X(LH) X(LW)      \
-	    X(LD) X(LBU) X(LHU) X(LWU) X(SB) X(SH) X(SW) X(SD) X(ADDI) X(SLTI) X(SLTIU) X(XORI)    \
-	        X(ORI) X(ANDI) X(SLLI) X(SRLI) X(SRAI) X(ADD) X(SUB) X(SLL) X(SLT) X(SLTU) X(XOR)  \
-	            X(SRL) X(SRA) X(OR) X(AND) X(ADDIW) X(SLLIW) X(SRLIW) X(SRAIW) X(ADDW) X(SUBW) \
-	                X(SLLW) X(SRLW) X(SRAW) X(MUL) X(MULH) X(MULHSU) X(MULHU) X(DIV) X(DIVU)   \
-	                    X(REM) X(REMU) X(MULW) X(DIVW) X(DIVUW) X(REMW) X(REMUW) X(FENCE)      \
-	                        X(FENCE_I) X(ECALL) X(EBREAK) X(SRET) X(MRET) X(WFI) X(SFENCE_VMA) \
+	X(AUIPC)                                                                                   \
+	X(JAL) X(JALR) X(BEQ) X(BNE) X(BLT) X(BGE) X(BLTU) X(BGEU) X(LB) X(LH) X(LW) X(LD) X(LBU)  \
+	    X(LHU) X(LWU) X(SB) X(SH) X(SW) X(SD) X(ADDI) X(SLTI) X(SLTIU) X(XORI) X(ORI) X(ANDI)  \
+	        X(SLLI) X(SRLI) X(SRAI) X(ADD) X(SUB) X(SLL) X(SLT) X(SLTU) X(XOR) X(SRL) X(SRA)   \
+	            X(OR) X(AND) X(ADDIW) X(SLLIW) X(SRLIW) X(SRAIW) X(ADDW) X(SUBW) X(SLLW)       \
+	                X(SRLW) X(SRAW) X(MUL) X(MULH) X(MULHSU) X(MULHU) X(DIV) X(DIVU) X(REM)    \
+	                    X(REMU) X(MULW) X(DIVW) X(DIVUW) X(REMW) X(REMUW) X(FENCE) X(FENCE_I)  \
+	                        X(ECALL) X(EBREAK) X(SRET) X(MRET) X(WFI) X(SFENCE_VMA)            \
 	                            X(HFENCE_VVMA) X(HFENCE_GVMA)                                  \
 	                                X(HLS) /* hlv/hlvx/hsv: all the same trap from V=1 */      \
 	    X(CSRRW) X(CSRRS) X(CSRRC) X(CSRRWI) X(CSRRSI) X(CSRRCI) X(LR_W) X(SC_W) X(AMOSWAP_W)  \

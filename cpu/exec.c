@@ -245,13 +245,22 @@ static struct dcache_page *dcache_page(struct vcpu *v, uint8_t *page)
 	struct dcache_page *d = &v->dcache[((uintptr_t)page >> 12) % DCACHE_PAGES];
 
 	if (d->tag != (uintptr_t)page) {
-		unsigned i;
-
-		for (i = 0; i < 2048; i++)
-			d->insn[i].len = 0;
+		memset(d->valid, 0, sizeof(d->valid));
 		d->tag = (uintptr_t)page;
 	}
 	return d;
+}
+
+static inline bool dcache_valid(const struct dcache_page *d, unsigned slot)
+{
+	return d->valid[slot / 64] >> (slot % 64) & 1;
+}
+
+static inline struct insn *dcache_fill(struct dcache_page *d, unsigned slot, uint32_t raw)
+{
+	d->valid[slot / 64] |= 1ull << (slot % 64);
+	decode(raw, &d->insn[slot]);
+	return &d->insn[slot];
 }
 
 /*
@@ -274,14 +283,11 @@ static enum step fetch_slow(struct vcpu *v, const struct insn **out, struct insn
 	v->fetch_dpage = dcache_page(v, v->fetch_host);
 	guest_read(h, 2, &lo);
 	if (insn_length(lo) == 2 || (pc & 4095) != 4094) {
-		struct insn *in = &v->fetch_dpage->insn[(pc & 4095) >> 1];
-
 		if (insn_length(lo) == 2)
 			raw = lo;
 		else
 			guest_read(h, 4, &raw);
-		decode(raw, in);
-		*out = in;
+		*out = dcache_fill(v->fetch_dpage, (pc & 4095) >> 1, raw);
 		return STEP_NEXT;
 	}
 	/* A 32-bit instruction straddling two pages. */
@@ -300,10 +306,10 @@ static inline enum step fetch(struct vcpu *v, const struct insn **out, struct in
 	uint64_t pc = v->pc;
 
 	if (likely((pc >> 12) == v->fetch_vpn)) {
-		struct insn *in = &v->fetch_dpage->insn[(pc & 4095) >> 1];
+		unsigned slot = (pc & 4095) >> 1;
 
-		if (likely(in->len)) {
-			*out = in;
+		if (likely(dcache_valid(v->fetch_dpage, slot))) {
+			*out = &v->fetch_dpage->insn[slot];
 			return STEP_NEXT;
 		}
 		if ((pc & 4095) != 4094) {
@@ -316,8 +322,7 @@ static inline enum step fetch(struct vcpu *v, const struct insn **out, struct in
 				raw = lo;
 			else
 				guest_read(h, 4, &raw);
-			decode(raw, in);
-			*out = in;
+			*out = dcache_fill(v->fetch_dpage, slot, raw);
 			return STEP_NEXT;
 		}
 	}

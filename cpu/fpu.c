@@ -95,7 +95,8 @@ static inline uint32_t host_leave(unsigned rm)
 {
 	uint32_t csr, base = MXCSR_BASE;
 	__asm__ volatile("stmxcsr %0" : "=m"(csr));
-	if (rm != RM_RNE)
+	/* Also clear rare flags so that the next call can take the fast path. */
+	if (rm != RM_RNE || (csr & 0x1d))
 		__asm__ volatile("ldmxcsr %0" : : "m"(base));
 	/* IE->NV, ZE->DZ, OE->OF, UE->UF, PE->NX (DE, the denormal-operand flag, is ignored). */
 	return ((csr & 1) << 4) | ((csr & 4) << 1) | ((csr >> 1) & 4) | ((csr >> 3) & 2) |
@@ -462,6 +463,394 @@ static inline u128 shr128_sticky(u128 x, int s)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Fast path (x86-64)                                                                       */
+
+/*
+ * Writing MXCSR (to select a rounding mode or to clear the sticky flags) stalls the pipeline
+ * when it follows FP work: it costs several times more than the operation itself. The fast
+ * path therefore never writes MXCSR:
+ *  - the operation is done in round-to-nearest-even, which the host is already in (checked);
+ *  - NV, DZ, OF and UF are read from MXCSR: they must be clear before the operation (checked),
+ *    so if one is set afterwards this operation raised it and the slow path takes over;
+ *  - inexactness, and the direction of the rounding error, come from an exact error term
+ *    (2Sum, or an FMA residual, or double-precision arithmetic for single precision);
+ *  - RTZ/RDN/RUP results are the RNE result moved by one ulp when it is on the wrong side.
+ * Results whose magnitude is below GUARD (where error terms could underflow and where
+ * tininess depends on the rounding mode), infinities and NaNs go to the slow path.
+ */
+#if defined(FPU_HOST_SSE) && !defined(FPU_NO_FAST_PATH)
+#define FPU_FAST 1
+
+#define MXCSR_RARE   0x1du                 /* IE, ZE, OE, UE */
+#define MXCSR_IGNORE 0x22u                 /* PE, DE */
+#define GUARD32      0x0d800000u           /* 2^-100 */
+#define GUARD64      0x03f0000000000000ull /* 2^-960 */
+
+static inline uint32_t mxcsr_get(void)
+{
+	uint32_t csr;
+	__asm__ volatile("stmxcsr %0" : "=m"(csr));
+	return csr;
+}
+
+/* Read MXCSR after the operation that produced v. */
+#define MXCSR_AFTER(csr, v) __asm__ volatile("stmxcsr %0" : "=m"(csr), "+x"(v))
+
+static inline int fast_ok(uint32_t before, uint32_t after)
+{
+	return (before & ~MXCSR_IGNORE) == MXCSR_BASE && !(after & MXCSR_RARE);
+}
+
+static inline int in_range32(uint32_t x, uint32_t lo)
+{
+	x &= ~SIGN32;
+	return x >= lo && x < 0x7f800000u;
+}
+
+static inline int in_range64(uint64_t x, uint64_t lo)
+{
+	x &= ~SIGN64;
+	return x >= lo && x < 0x7ff0000000000000ull;
+}
+
+static inline int have_fma(void)
+{
+	return __builtin_cpu_supports("fma");
+}
+
+static inline double hw_fma64(double a, double b, double c)
+{
+	__asm__("vfmadd231sd %2, %1, %0" : "+x"(c) : "x"(a), "x"(b));
+	return c;
+}
+
+static inline float hw_fma32(float a, float b, float c)
+{
+	__asm__("vfmadd231ss %2, %1, %0" : "+x"(c) : "x"(a), "x"(b));
+	return c;
+}
+
+/*
+ * Result for an inexact operation from its RNE result rb (finite, |rb| >= GUARD) and the sign
+ * `dir` of (exact - rb).
+ */
+static inline uint64_t fast_finish(const struct fmt *f, uint64_t rb, int dir, unsigned rm,
+                                   uint32_t *fflags)
+{
+	int neg = (rb & fmt_sign(f)) != 0;
+
+	*fflags |= FFLAG_NX;
+	switch (rm) {
+	case RM_RTZ:
+		if (dir == (neg ? 1 : -1))
+			rb--; /* one step toward zero */
+		break;
+	case RM_RDN:
+		if (dir < 0)
+			rb += neg ? 1 : (uint64_t)-1;
+		break;
+	case RM_RUP:
+		if (dir > 0)
+			rb += neg ? (uint64_t)-1 : 1;
+		break;
+	default: break;
+	}
+	if (fmt_abs(f, rb) == fmt_inf(f))
+		*fflags |= FFLAG_OF;
+	return rb;
+}
+
+static inline int sign_of(double v)
+{
+	return (v > 0) - (v < 0);
+}
+
+/* x + y; returns 0 to ask for the slow path. */
+static inline int fast32_add(uint32_t a, uint32_t b, unsigned rm, uint32_t *res, uint32_t *fflags)
+{
+	float x = f32_val(a), y = f32_val(b), r, bb, e;
+	uint32_t s0 = mxcsr_get(), s1, rb;
+
+	HIDE(x);
+	HIDE(y);
+	r = x + y;
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	HIDE(y);
+	rb = f32_bits(r);
+	if (!fast_ok(s0, s1) || !in_range32(rb, rm == RM_RNE ? 0 : GUARD32))
+		return 0;
+	bb = r - x; /* 2Sum: e = (x + y) - r exactly */
+	e = (x - (r - bb)) + (y - bb);
+	if (e == 0) {
+		*res = rb;
+		return 1;
+	}
+	if (!in_range32(f32_bits(e), 0))
+		return 0;
+	*res = (uint32_t)fast_finish(&F32, rb, sign_of(e), rm, fflags);
+	return 1;
+}
+
+static inline int fast64_add(uint64_t a, uint64_t b, unsigned rm, uint64_t *res, uint32_t *fflags)
+{
+	double x = f64_val(a), y = f64_val(b), r, bb, e;
+	uint32_t s0 = mxcsr_get(), s1;
+	uint64_t rb;
+
+	HIDE(x);
+	HIDE(y);
+	r = x + y;
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	HIDE(y);
+	rb = f64_bits(r);
+	if (!fast_ok(s0, s1) || !in_range64(rb, rm == RM_RNE ? 0 : GUARD64))
+		return 0;
+	bb = r - x;
+	e = (x - (r - bb)) + (y - bb);
+	if (e == 0) {
+		*res = rb;
+		return 1;
+	}
+	if (!in_range64(f64_bits(e), 0))
+		return 0;
+	*res = fast_finish(&F64, rb, sign_of(e), rm, fflags);
+	return 1;
+}
+
+static inline int fast32_mul(uint32_t a, uint32_t b, unsigned rm, uint32_t *res, uint32_t *fflags)
+{
+	float x = f32_val(a), y = f32_val(b), r;
+	uint32_t s0 = mxcsr_get(), s1, rb;
+	double e;
+
+	HIDE(x);
+	HIDE(y);
+	r = x * y;
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	HIDE(y);
+	rb = f32_bits(r);
+	if (!fast_ok(s0, s1) || !in_range32(rb, GUARD32))
+		return 0;
+	e = (double)x * y - r; /* the product is exact in double, the difference too */
+	if (e == 0) {
+		*res = rb;
+		return 1;
+	}
+	*res = (uint32_t)fast_finish(&F32, rb, sign_of(e), rm, fflags);
+	return 1;
+}
+
+static inline int fast64_mul(uint64_t a, uint64_t b, unsigned rm, uint64_t *res, uint32_t *fflags)
+{
+	double x = f64_val(a), y = f64_val(b), r, e;
+	uint32_t s0, s1;
+	uint64_t rb;
+
+	if (!have_fma())
+		return 0;
+	s0 = mxcsr_get();
+	HIDE(x);
+	HIDE(y);
+	r = x * y;
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	HIDE(y);
+	rb = f64_bits(r);
+	if (!fast_ok(s0, s1) || !in_range64(rb, GUARD64))
+		return 0;
+	e = hw_fma64(x, y, -r); /* exact: x*y - r */
+	if (e == 0) {
+		*res = rb;
+		return 1;
+	}
+	*res = fast_finish(&F64, rb, sign_of(e), rm, fflags);
+	return 1;
+}
+
+static inline int fast32_div(uint32_t a, uint32_t b, unsigned rm, uint32_t *res, uint32_t *fflags)
+{
+	float x = f32_val(a), y = f32_val(b), q;
+	uint32_t s0 = mxcsr_get(), s1, qb;
+	double rem;
+
+	HIDE(x);
+	HIDE(y);
+	q = x / y;
+	MXCSR_AFTER(s1, q);
+	HIDE(x);
+	HIDE(y);
+	qb = f32_bits(q);
+	if (!fast_ok(s0, s1) || !in_range32(qb, GUARD32) || !in_range32(a, GUARD32))
+		return 0;
+	rem = x - (double)q * y; /* exact: q*y is exact in double and close to x */
+	if (rem == 0) {
+		*res = qb;
+		return 1;
+	}
+	*res = (uint32_t)fast_finish(&F32, qb, sign_of(rem) * sign_of(y), rm, fflags);
+	return 1;
+}
+
+static inline int fast64_div(uint64_t a, uint64_t b, unsigned rm, uint64_t *res, uint32_t *fflags)
+{
+	double x = f64_val(a), y = f64_val(b), q, rem;
+	uint32_t s0, s1;
+	uint64_t qb;
+
+	if (!have_fma())
+		return 0;
+	s0 = mxcsr_get();
+	HIDE(x);
+	HIDE(y);
+	q = x / y;
+	MXCSR_AFTER(s1, q);
+	HIDE(x);
+	HIDE(y);
+	qb = f64_bits(q);
+	if (!fast_ok(s0, s1) || !in_range64(qb, GUARD64) || !in_range64(a, GUARD64))
+		return 0;
+	rem = hw_fma64(-q, y, x); /* exact remainder x - q*y */
+	if (rem == 0) {
+		*res = qb;
+		return 1;
+	}
+	*res = fast_finish(&F64, qb, sign_of(rem) * sign_of(y), rm, fflags);
+	return 1;
+}
+
+static inline int fast32_sqrt(uint32_t a, unsigned rm, uint32_t *res, uint32_t *fflags)
+{
+	float x = f32_val(a), r;
+	uint32_t s0 = mxcsr_get(), s1, rb;
+	double rem;
+
+	HIDE(x);
+	r = host_sqrtf(x);
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	rb = f32_bits(r);
+	if (!fast_ok(s0, s1) || (a & SIGN32) || !in_range32(a, GUARD32))
+		return 0;
+	rem = x - (double)r * r; /* exact */
+	if (rem == 0) {
+		*res = rb;
+		return 1;
+	}
+	*res = (uint32_t)fast_finish(&F32, rb, sign_of(rem), rm, fflags);
+	return 1;
+}
+
+static inline int fast64_sqrt(uint64_t a, unsigned rm, uint64_t *res, uint32_t *fflags)
+{
+	double x = f64_val(a), r, rem;
+	uint32_t s0, s1;
+	uint64_t rb;
+
+	if (!have_fma())
+		return 0;
+	s0 = mxcsr_get();
+	HIDE(x);
+	r = host_sqrt(x);
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	rb = f64_bits(r);
+	if (!fast_ok(s0, s1) || (a & SIGN64) || !in_range64(a, GUARD64))
+		return 0;
+	rem = hw_fma64(-r, r, x); /* exact x - r*r */
+	if (rem == 0) {
+		*res = rb;
+		return 1;
+	}
+	*res = fast_finish(&F64, rb, sign_of(rem), rm, fflags);
+	return 1;
+}
+
+static inline int fast32_fma(uint32_t a, uint32_t b, uint32_t c, unsigned rm, uint32_t *res,
+                             uint32_t *fflags)
+{
+	float x = f32_val(a), y = f32_val(b), z = f32_val(c), r;
+	uint32_t s0, s1, rb;
+	double p, th, bb, tl, diff;
+
+	if (!have_fma())
+		return 0;
+	s0 = mxcsr_get();
+	HIDE(x);
+	HIDE(y);
+	HIDE(z);
+	r = hw_fma32(x, y, z);
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	HIDE(y);
+	HIDE(z);
+	rb = f32_bits(r);
+	if (!fast_ok(s0, s1) || !in_range32(rb, GUARD32))
+		return 0;
+	/* x*y + z = th + tl exactly (the product is exact in double, then 2Sum). */
+	p = (double)x * y;
+	th = p + z;
+	bb = th - p;
+	tl = (p - (th - bb)) + (z - bb);
+	diff = th - r; /* exact: th and r are both within 2^-24 of x*y + z */
+	diff += tl;    /* rounded, but with the sign of the exact error */
+	if (diff == 0) {
+		*res = rb;
+		return 1;
+	}
+	*res = (uint32_t)fast_finish(&F32, rb, sign_of(diff), rm, fflags);
+	return 1;
+}
+
+static inline int fast64_fma(uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint64_t *res,
+                             uint32_t *fflags)
+{
+	double x = f64_val(a), y = f64_val(b), z = f64_val(c), r, ph, pl, dh, bb, dl;
+	uint32_t s0, s1;
+	uint64_t rb;
+	int dir;
+
+	if (!have_fma())
+		return 0;
+	s0 = mxcsr_get();
+	HIDE(x);
+	HIDE(y);
+	HIDE(z);
+	r = hw_fma64(x, y, z);
+	MXCSR_AFTER(s1, r);
+	HIDE(x);
+	HIDE(y);
+	HIDE(z);
+	rb = f64_bits(r);
+	if (!fast_ok(s0, s1) || !in_range64(rb, GUARD64))
+		return 0;
+	/*
+	 * exact - r = x*y - (r - z) = (ph + pl) - (dh + dl), both pairs exact with
+	 * ph = RN(x*y) and dh = RN(r - z). RN is monotonic, so if ph != dh their order gives the
+	 * sign; otherwise the sign is that of pl - dl.
+	 */
+	ph = x * y;
+	if (!in_range64(f64_bits(ph), GUARD64))
+		return 0;
+	pl = hw_fma64(x, y, -ph);
+	dh = r - z;
+	bb = dh - r;
+	dl = (r - (dh - bb)) + (-z - bb);
+	if (!in_range64(f64_bits(dh), 0) || !in_range64(f64_bits(dl), 0))
+		return 0;
+	dir = ph != dh ? sign_of(ph - dh) : (pl > dl) - (pl < dl);
+	if (!dir) {
+		*res = rb;
+		return 1;
+	}
+	*res = fast_finish(&F64, rb, dir, rm, fflags);
+	return 1;
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
 /* Exact integer implementations, for finite nonzero operands (used for RMM)                */
 
 static inline uint64_t exact_zero(const struct fmt *f, unsigned rm)
@@ -582,6 +971,13 @@ static uint32_t fma_nan_flags(const struct fmt *f, uint64_t a, uint64_t b, uint6
 
 uint32_t f32_add(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint32_t fr;
+		if (fast32_add(a, b, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_add(&F32, a, b, RM_RMM, fflags);
 	return host32_add(a, b, host_rm(rm), fflags);
@@ -589,6 +985,13 @@ uint32_t f32_add(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint32_t f32_sub(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint32_t fr;
+		if (fast32_add(a, b ^ SIGN32, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_add(&F32, a, b ^ SIGN32, RM_RMM, fflags);
 	return host32_sub(a, b, host_rm(rm), fflags);
@@ -596,6 +999,13 @@ uint32_t f32_sub(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint32_t f32_mul(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint32_t fr;
+		if (fast32_mul(a, b, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_mul(&F32, a, b, RM_RMM, fflags);
 	return host32_mul(a, b, host_rm(rm), fflags);
@@ -603,6 +1013,13 @@ uint32_t f32_mul(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint32_t f32_div(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint32_t fr;
+		if (fast32_div(a, b, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_div(&F32, a, b, RM_RMM, fflags);
 	return host32_div(a, b, host_rm(rm), fflags);
@@ -611,11 +1028,25 @@ uint32_t f32_div(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 /* RMM == RNE for sqrt: see the comment at the top of the file. */
 uint32_t f32_sqrt(uint32_t a, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint32_t fr;
+		if (fast32_sqrt(a, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	return host32_sqrt(a, host_rm(rm), fflags);
 }
 
 uint64_t f64_add(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint64_t fr;
+		if (fast64_add(a, b, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_add(&F64, a, b, RM_RMM, fflags);
 	return host64_add(a, b, host_rm(rm), fflags);
@@ -623,6 +1054,13 @@ uint64_t f64_add(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_sub(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint64_t fr;
+		if (fast64_add(a, b ^ SIGN64, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_add(&F64, a, b ^ SIGN64, RM_RMM, fflags);
 	return host64_sub(a, b, host_rm(rm), fflags);
@@ -630,6 +1068,13 @@ uint64_t f64_sub(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_mul(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint64_t fr;
+		if (fast64_mul(a, b, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_mul(&F64, a, b, RM_RMM, fflags);
 	return host64_mul(a, b, host_rm(rm), fflags);
@@ -637,6 +1082,13 @@ uint64_t f64_mul(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_div(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint64_t fr;
+		if (fast64_div(a, b, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_div(&F64, a, b, RM_RMM, fflags);
 	return host64_div(a, b, host_rm(rm), fflags);
@@ -644,12 +1096,26 @@ uint64_t f64_div(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_sqrt(uint64_t a, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint64_t fr;
+		if (fast64_sqrt(a, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	return host64_sqrt(a, host_rm(rm), fflags);
 }
 
 /* Fused a*b + c; the RISC-V variants negate a and/or c (exact, and NaNs end up canonical). */
 static uint32_t fma32(uint32_t a, uint32_t b, uint32_t c, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint32_t fr;
+		if (fast32_fma(a, b, c, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	float x = f32_val(a), y = f32_val(b), z = f32_val(c), r;
 	unsigned hrm = host_rm(rm);
 	uint32_t fl, res;
@@ -674,6 +1140,13 @@ static uint32_t fma32(uint32_t a, uint32_t b, uint32_t c, enum fpu_rm rm, uint32
 
 static uint64_t fma64(uint64_t a, uint64_t b, uint64_t c, enum fpu_rm rm, uint32_t *fflags)
 {
+#ifdef FPU_FAST
+	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
+		uint64_t fr;
+		if (fast64_fma(a, b, c, rm, &fr, fflags))
+			return fr;
+	}
+#endif
 	double x = f64_val(a), y = f64_val(b), z = f64_val(c), r;
 	unsigned hrm = host_rm(rm);
 	uint32_t fl;

@@ -82,12 +82,14 @@ struct vcpu_stats {
 /*
  * Decoded instructions cached per code page, keyed by the page's host
  * address (so guest remapping needs no invalidation). A slot per 2-byte
- * offset; len == 0 marks a slot not decoded yet. Dropped on fence.i and on
- * remote fences: RISC-V only promises a hart sees new code after fence.i.
+ * offset, valid when its bit is set, so reusing a page clears 256 bytes.
+ * Dropped on fence.i and on remote fences: RISC-V only promises a hart
+ * sees new code after fence.i.
  */
-#define DCACHE_PAGES 64
+#define DCACHE_PAGES 128
 struct dcache_page {
 	uintptr_t tag; /* host address of the page, 0 = empty */
+	uint64_t valid[2048 / 64];
 	struct insn insn[2048];
 };
 
