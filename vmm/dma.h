@@ -29,8 +29,7 @@ struct dma_space {
 	void *opaque;
 };
 
-static inline void *dma_map(const struct dma_space *d, gpa_t addr, uint64_t len,
-			    enum dma_dir dir)
+static inline void *dma_map(const struct dma_space *d, gpa_t addr, uint64_t len, enum dma_dir dir)
 {
 	if (len == 0 || addr.v + len < addr.v)
 		return NULL;
