@@ -43,7 +43,9 @@ uint64_t vcpu_timer_deadline_ns(const struct vcpu *v)
 {
 	uint64_t ticks;
 
-	if (!(v->henvcfg & ENVCFG_STCE) || v->vstimecmp == UINT64_MAX)
+	/* Only an enabled timer interrupt can end a wfi (privileged spec 3.3.3). */
+	if (!(v->henvcfg & ENVCFG_STCE) || v->vstimecmp == UINT64_MAX ||
+	    !(v->hie & v->hideleg & MIP_VSTIP))
 		return UINT64_MAX;
 	ticks = v->vstimecmp - v->htimedelta;
 	if (ticks > UINT64_MAX / 100 - v->time_base_ns)

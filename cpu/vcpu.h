@@ -171,7 +171,7 @@ void vcpu_kick(struct vcpu *v, uint32_t request);
 /* Guest `time` (10 MHz timebase) now, and the wfi wake-up test. */
 uint64_t vcpu_time(const struct vcpu *v);
 bool vcpu_irq_wakeup(struct vcpu *v); /* an interrupt is pending and enabled in vsie */
-/* Host CLOCK_MONOTONIC ns at which vstimecmp fires, or UINT64_MAX. */
+/* Host CLOCK_MONOTONIC ns at which an enabled vstimecmp interrupt fires, or UINT64_MAX. */
 uint64_t vcpu_timer_deadline_ns(const struct vcpu *v);
 
 uint64_t host_time_ns(void);

@@ -194,6 +194,21 @@ static void test_walk_refs(void)
 	CHECK_EQ("walk refs", v->mmu.stats.walk_refs - refs0, 2 + 5 + 5 + 11);
 }
 
+/* A parked wfi wakes for the timer only if the guest enabled its interrupt. */
+static void test_wfi_deadline(void)
+{
+	struct vcpu *v = SETUP(wfi);
+
+	cur = "wfi deadline";
+	v->vstimecmp = 0; /* long past */
+	v->hie &= ~MIP_VSTIP;
+	CHECK_EQ("STIE off: no timer deadline", vcpu_timer_deadline_ns(v), UINT64_MAX);
+	CHECK_EQ("STIE off: no wakeup", vcpu_irq_wakeup(v), 0);
+	v->hie |= MIP_VSTIP;
+	CHECK_EQ("STIE on: deadline is now or past", vcpu_timer_deadline_ns(v) <= host_time_ns(), 1);
+	CHECK_EQ("STIE on: wakeup", vcpu_irq_wakeup(v), 1);
+}
+
 int main(void)
 {
 	struct vm_config cfg = { .ram_size = 16u << 20, .ncpus = 1 };
@@ -207,6 +222,7 @@ int main(void)
 	test_virtual_insn();
 	test_misc_exits();
 	test_walk_refs();
+	test_wfi_deadline();
 	vm_destroy(&vm);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed != 0;
