@@ -112,6 +112,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) guest-tests
+	$(MAKE) guest-test-qemu
 	$(MAKE) e2e
 	$(MAKE) sanitize
 
