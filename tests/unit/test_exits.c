@@ -205,7 +205,8 @@ static void test_wfi_deadline(void)
 	CHECK_EQ("STIE off: no timer deadline", vcpu_timer_deadline_ns(v), UINT64_MAX);
 	CHECK_EQ("STIE off: no wakeup", vcpu_irq_wakeup(v), 0);
 	v->hie |= MIP_VSTIP;
-	CHECK_EQ("STIE on: deadline is now or past", vcpu_timer_deadline_ns(v) <= host_time_ns(), 1);
+	CHECK_EQ("STIE on: deadline is now or past", vcpu_timer_deadline_ns(v) <= host_time_ns(),
+	         1);
 	CHECK_EQ("STIE on: wakeup", vcpu_irq_wakeup(v), 1);
 }
 
