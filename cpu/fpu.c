@@ -2,9 +2,12 @@
  * RISC-V F/D floating-point unit.
  *
  * Strategy:
- *  - add/sub/mul/div/sqrt/fma in RNE, RTZ, RDN and RUP run on the host FPU (SSE on x86-64),
- *    with the rounding mode and the accrued flags handled through MXCSR (fenv elsewhere).
- *    Host NaN results are replaced by the RISC-V canonical NaN.
+ *  - add/sub/mul/div/sqrt/fma in RNE, RTZ, RDN and RUP run on the host FPU (SSE on x86-64).
+ *    Fast path (x86-64, the common case): the host computes in RNE without any MXCSR write;
+ *    inexactness and the directed-mode results come from exact error terms, and the rare
+ *    flags from reading MXCSR (see "Fast path" below). Slow path (special operands, tiny
+ *    results, unexpected host state, non-x86 hosts): the rounding mode and the flags go
+ *    through MXCSR (fenv elsewhere). NaN results are replaced by the canonical NaN.
  *  - RMM (round to nearest, ties to max magnitude) has no host equivalent: operations on
  *    finite nonzero operands are done exactly in integer arithmetic and rounded by
  *    round_pack(). Operations with a zero, infinite or NaN operand never round (or only produce
@@ -15,7 +18,13 @@
  *
  * Host FP operations are fenced by empty asm statements that make their operands and result
  * opaque to the compiler, so they can neither be constant-folded nor moved across the
- * rounding-mode / flag accesses; no -frounding-math is needed.
+ * rounding-mode / flag accesses; no -frounding-math is needed. Floating-point contraction
+ * (-ffp-contract, e.g. with -march=native) is harmless: every product that could be contracted
+ * is exact.
+ *
+ * Host state: each call clears/ignores stale host exception flags, never depends on the host
+ * rounding mode or DAZ/FTZ, and leaves MXCSR in round-to-nearest with DAZ/FTZ off whenever it
+ * had to write it. There is no mutable global state.
  */
 #include "cpu/fpu.h"
 
@@ -79,7 +88,9 @@ static inline uint64_t canon64(uint64_t x)
 
 #ifdef FPU_HOST_SSE
 /* MXCSR: all exceptions masked, flags clear, DAZ and FTZ off, round to nearest. */
-#define MXCSR_BASE 0x1f80u
+#define MXCSR_BASE   0x1f80u
+#define MXCSR_RARE   0x1du /* IE, ZE, OE, UE */
+#define MXCSR_IGNORE 0x22u /* PE, DE */
 /* Rounding-control bits indexed by RISC-V rm (RNE, RTZ, RDN, RUP). */
 static const uint32_t mxcsr_rc[4] = { 0x0000, 0x6000, 0x2000, 0x4000 };
 
@@ -96,7 +107,7 @@ static inline uint32_t host_leave(unsigned rm)
 	uint32_t csr, base = MXCSR_BASE;
 	__asm__ volatile("stmxcsr %0" : "=m"(csr));
 	/* Also clear rare flags so that the next call can take the fast path. */
-	if (rm != RM_RNE || (csr & 0x1d))
+	if (rm != RM_RNE || (csr & MXCSR_RARE))
 		__asm__ volatile("ldmxcsr %0" : : "m"(base));
 	/* IE->NV, ZE->DZ, OE->OF, UE->UF, PE->NX (DE, the denormal-operand flag, is ignored). */
 	return ((csr & 1) << 4) | ((csr & 4) << 1) | ((csr >> 1) & 4) | ((csr >> 3) & 2) |
@@ -967,17 +978,25 @@ static uint32_t fma_nan_flags(const struct fmt *f, uint64_t a, uint64_t b, uint6
 /* ---------------------------------------------------------------------------------------- */
 /* Arithmetic                                                                               */
 
+#ifdef FPU_FAST
+/* Return the fast-path result when there is one (`call` stores it in fr). */
+#define TRY_FAST(type, call)                         \
+	do {                                         \
+		type fr;                             \
+		if ((unsigned)rm < RM_RMM && (call)) \
+			return fr;                   \
+	} while (0)
+#else
+#define TRY_FAST(type, call) \
+	do {                 \
+	} while (0)
+#endif
+
 #define RMM_SOFT2(f, a, b) (rm == RM_RMM && is_finite_nonzero(f, a) && is_finite_nonzero(f, b))
 
 uint32_t f32_add(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint32_t fr;
-		if (fast32_add(a, b, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint32_t, fast32_add(a, b, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_add(&F32, a, b, RM_RMM, fflags);
 	return host32_add(a, b, host_rm(rm), fflags);
@@ -985,13 +1004,7 @@ uint32_t f32_add(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint32_t f32_sub(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint32_t fr;
-		if (fast32_add(a, b ^ SIGN32, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint32_t, fast32_add(a, b ^ SIGN32, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_add(&F32, a, b ^ SIGN32, RM_RMM, fflags);
 	return host32_sub(a, b, host_rm(rm), fflags);
@@ -999,13 +1012,7 @@ uint32_t f32_sub(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint32_t f32_mul(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint32_t fr;
-		if (fast32_mul(a, b, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint32_t, fast32_mul(a, b, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_mul(&F32, a, b, RM_RMM, fflags);
 	return host32_mul(a, b, host_rm(rm), fflags);
@@ -1013,13 +1020,7 @@ uint32_t f32_mul(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint32_t f32_div(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint32_t fr;
-		if (fast32_div(a, b, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint32_t, fast32_div(a, b, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b), 0))
 		return (uint32_t)soft_div(&F32, a, b, RM_RMM, fflags);
 	return host32_div(a, b, host_rm(rm), fflags);
@@ -1028,25 +1029,13 @@ uint32_t f32_div(uint32_t a, uint32_t b, enum fpu_rm rm, uint32_t *fflags)
 /* RMM == RNE for sqrt: see the comment at the top of the file. */
 uint32_t f32_sqrt(uint32_t a, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint32_t fr;
-		if (fast32_sqrt(a, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint32_t, fast32_sqrt(a, rm, &fr, fflags));
 	return host32_sqrt(a, host_rm(rm), fflags);
 }
 
 uint64_t f64_add(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint64_t fr;
-		if (fast64_add(a, b, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint64_t, fast64_add(a, b, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_add(&F64, a, b, RM_RMM, fflags);
 	return host64_add(a, b, host_rm(rm), fflags);
@@ -1054,13 +1043,7 @@ uint64_t f64_add(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_sub(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint64_t fr;
-		if (fast64_add(a, b ^ SIGN64, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint64_t, fast64_add(a, b ^ SIGN64, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_add(&F64, a, b ^ SIGN64, RM_RMM, fflags);
 	return host64_sub(a, b, host_rm(rm), fflags);
@@ -1068,13 +1051,7 @@ uint64_t f64_sub(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_mul(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint64_t fr;
-		if (fast64_mul(a, b, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint64_t, fast64_mul(a, b, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_mul(&F64, a, b, RM_RMM, fflags);
 	return host64_mul(a, b, host_rm(rm), fflags);
@@ -1082,13 +1059,7 @@ uint64_t f64_mul(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_div(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint64_t fr;
-		if (fast64_div(a, b, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint64_t, fast64_div(a, b, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b), 0))
 		return soft_div(&F64, a, b, RM_RMM, fflags);
 	return host64_div(a, b, host_rm(rm), fflags);
@@ -1096,30 +1067,18 @@ uint64_t f64_div(uint64_t a, uint64_t b, enum fpu_rm rm, uint32_t *fflags)
 
 uint64_t f64_sqrt(uint64_t a, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint64_t fr;
-		if (fast64_sqrt(a, rm, &fr, fflags))
-			return fr;
-	}
-#endif
+	TRY_FAST(uint64_t, fast64_sqrt(a, rm, &fr, fflags));
 	return host64_sqrt(a, host_rm(rm), fflags);
 }
 
 /* Fused a*b + c; the RISC-V variants negate a and/or c (exact, and NaNs end up canonical). */
 static uint32_t fma32(uint32_t a, uint32_t b, uint32_t c, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint32_t fr;
-		if (fast32_fma(a, b, c, rm, &fr, fflags))
-			return fr;
-	}
-#endif
 	float x = f32_val(a), y = f32_val(b), z = f32_val(c), r;
 	unsigned hrm = host_rm(rm);
 	uint32_t fl, res;
 
+	TRY_FAST(uint32_t, fast32_fma(a, b, c, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F32, a, b) && is_finite(&F32, c), 0))
 		return (uint32_t)soft_fma(&F32, a, b, c, RM_RMM, fflags);
 	host_enter(hrm);
@@ -1140,18 +1099,12 @@ static uint32_t fma32(uint32_t a, uint32_t b, uint32_t c, enum fpu_rm rm, uint32
 
 static uint64_t fma64(uint64_t a, uint64_t b, uint64_t c, enum fpu_rm rm, uint32_t *fflags)
 {
-#ifdef FPU_FAST
-	if (__builtin_expect((unsigned)rm < RM_RMM, 1)) {
-		uint64_t fr;
-		if (fast64_fma(a, b, c, rm, &fr, fflags))
-			return fr;
-	}
-#endif
 	double x = f64_val(a), y = f64_val(b), z = f64_val(c), r;
 	unsigned hrm = host_rm(rm);
 	uint32_t fl;
 	uint64_t res;
 
+	TRY_FAST(uint64_t, fast64_fma(a, b, c, rm, &fr, fflags));
 	if (__builtin_expect(RMM_SOFT2(&F64, a, b) && is_finite(&F64, c), 0))
 		return soft_fma(&F64, a, b, c, RM_RMM, fflags);
 	host_enter(hrm);
