@@ -24,27 +24,45 @@ static int fail(char *err, size_t len, int rc, const char *fmt, ...)
 	return rc;
 }
 
-int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
+static int read_file(const char *path, const char *what, uint8_t **data, size_t *size, char *err,
+                     size_t errlen)
 {
-	const Elf64_Ehdr *eh;
 	struct stat st;
-	uint8_t *file;
-	int fd, rc = 0;
-	unsigned i;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot open kernel '%s': %s", path,
+		return fail(err, errlen, -errno, "cannot open %s '%s': %s", what, path,
 		            strerror(errno));
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+	if (fstat(fd, &st) < 0 || st.st_size == 0) {
 		close(fd);
-		return fail(err, errlen, -EINVAL, "'%s' is too small to be an ELF file", path);
+		return fail(err, errlen, -EINVAL, "%s '%s' is empty", what, path);
 	}
-	file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	*data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (file == MAP_FAILED)
-		return fail(err, errlen, -errno, "cannot map '%s': %s", path, strerror(errno));
+	if (*data == MAP_FAILED)
+		return fail(err, errlen, -errno, "cannot map %s '%s': %s", what, path,
+		            strerror(errno));
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh;
+	uint8_t *file;
+	size_t size;
+	unsigned i;
+	int rc;
+
+	rc = read_file(path, "kernel", &file, &size, err, errlen);
+	if (rc)
+		return rc;
 	eh = (const Elf64_Ehdr *)file;
+	if (size < sizeof(*eh)) {
+		rc = fail(err, errlen, -EINVAL, "'%s' is too small to be an ELF file", path);
+		goto out;
+	}
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
 		rc = fail(err, errlen, -EINVAL, "'%s' is not an ELF file", path);
 		goto out;
@@ -56,8 +74,8 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	if (eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff > (uint64_t)st.st_size ||
-	    eh->e_phnum > ((uint64_t)st.st_size - eh->e_phoff) / sizeof(Elf64_Phdr)) {
+	    eh->e_phoff > (uint64_t)size ||
+	    eh->e_phnum > ((uint64_t)size - eh->e_phoff) / sizeof(Elf64_Phdr)) {
 		rc = fail(err, errlen, -EINVAL, "'%s': not an executable or bad program headers",
 		          path);
 		goto out;
@@ -68,8 +86,8 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
-		if (ph->p_filesz > ph->p_memsz || ph->p_offset > (uint64_t)st.st_size ||
-		    ph->p_filesz > (uint64_t)st.st_size - ph->p_offset) {
+		if (ph->p_filesz > ph->p_memsz || ph->p_offset > (uint64_t)size ||
+		    ph->p_filesz > (uint64_t)size - ph->p_offset) {
 			rc = fail(err, errlen, -EINVAL, "'%s': segment %u lies outside the file",
 			          path, i);
 			goto out;
@@ -97,7 +115,7 @@ int load_elf(struct vm *vm, const char *path, char *err, size_t errlen)
 	}
 	vm->entry = gpa(eh->e_entry);
 out:
-	munmap(file, (size_t)st.st_size);
+	munmap(file, size);
 	return rc;
 }
 
@@ -111,29 +129,6 @@ struct image_header {
 };
 
 #define IMAGE_MAGIC2 0x05435352u /* "RSC\x05" */
-
-static int read_file(const char *path, const char *what, uint8_t **data, size_t *size, char *err,
-                     size_t errlen)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot open %s '%s': %s", what, path,
-		            strerror(errno));
-	if (fstat(fd, &st) < 0 || st.st_size == 0) {
-		close(fd);
-		return fail(err, errlen, -EINVAL, "%s '%s' is empty", what, path);
-	}
-	*data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (*data == MAP_FAILED)
-		return fail(err, errlen, -errno, "cannot map %s '%s': %s", what, path,
-		            strerror(errno));
-	*size = (size_t)st.st_size;
-	return 0;
-}
 
 int load_kernel(struct vm *vm, const char *path, char *err, size_t errlen)
 {

@@ -11,23 +11,10 @@
 
 #include "vmm/vm.h"
 
+#include "tests/unit/check.h"
+
 #include "tests/unit/snippets.h"
 
-static unsigned passed, failed;
-
-#define CHECK_EQ(what, got, want)                                                                \
-	do {                                                                                     \
-		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                            \
-		if (g_ == w_) {                                                                  \
-			passed++;                                                                \
-		} else {                                                                         \
-			failed++;                                                                \
-			printf("FAIL %s: %s = %#" PRIx64 ", want %#" PRIx64 "\n", cur, what, g_, \
-			       w_);                                                              \
-		}                                                                                \
-	} while (0)
-
-static const char *cur;
 static struct vm vm;
 static struct vcpu_slot slot;
 
@@ -225,6 +212,5 @@ int main(void)
 	test_walk_refs();
 	test_wfi_deadline();
 	vm_destroy(&vm);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed != 0;
+	return check_summary();
 }

@@ -15,20 +15,7 @@
 
 #include "mmu/mmu.h"
 
-static unsigned passed, failed;
-static const char *cur;
-
-#define CHECK_EQ(what, got, want)                                                                \
-	do {                                                                                     \
-		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                            \
-		if (g_ == w_) {                                                                  \
-			passed++;                                                                \
-		} else {                                                                         \
-			failed++;                                                                \
-			printf("FAIL %s: %s = %#" PRIx64 ", want %#" PRIx64 "\n", cur, what, g_, \
-			       w_);                                                              \
-		}                                                                                \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define RAM_GPA    0x80000000ull
 #define RAM_SIZE   (1ull << 30)
@@ -990,6 +977,5 @@ int main(void)
 	test_tlb_asid();
 	test_tlb_sfence();
 	test_tlb_hfence();
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed != 0;
+	return check_summary();
 }

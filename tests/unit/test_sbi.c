@@ -9,20 +9,7 @@
 
 #include "vmm/sbi.h"
 
-static unsigned passed, failed;
-static const char *cur;
-
-#define CHECK_EQ(what, got, want)                                                              \
-	do {                                                                                   \
-		int64_t g_ = (int64_t)(got), w_ = (int64_t)(want);                             \
-		if (g_ == w_) {                                                                \
-			passed++;                                                              \
-		} else {                                                                       \
-			failed++;                                                              \
-			printf("FAIL %s: %s = %" PRId64 ", want %" PRId64 "\n", cur, what, g_, \
-			       w_);                                                            \
-		}                                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 static struct vm vm;
 
@@ -117,6 +104,5 @@ int main(void)
 	CHECK_EQ("VM ends with failure", atomic_load(&vm.end), VM_END_FAILURE);
 
 	vm_destroy(&vm);
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed != 0;
+	return check_summary();
 }
