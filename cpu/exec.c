@@ -5,6 +5,7 @@
  * two-stage walker (miss); anything the guest cannot handle itself leaves
  * through trap_raise()/trap_guest_page_fault() as an exit.
  */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,7 +56,12 @@ uint64_t vcpu_timer_deadline_ns(const struct vcpu *v)
 
 void vcpu_init(struct vcpu *v, unsigned hartid)
 {
-	memset(v, 0, sizeof(*v));
+	unsigned i;
+
+	/* The decode cache is only untagged: its 4 MiB stay untouched until used. */
+	memset(v, 0, offsetof(struct vcpu, dcache));
+	for (i = 0; i < DCACHE_PAGES; i++)
+		v->dcache[i].tag = 0;
 	v->hartid = hartid;
 	v->priv = PRIV_S;
 	v->vstimecmp = UINT64_MAX;

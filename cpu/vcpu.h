@@ -142,7 +142,7 @@ struct vcpu {
 	struct mmu mmu;
 	struct vm_exit exit;
 	struct vcpu_stats stats;
-	struct dcache_page dcache[DCACHE_PAGES];
+	struct dcache_page dcache[DCACHE_PAGES]; /* last: vcpu_init() clears what precedes it */
 };
 
 /* Reset architectural state; the VMM sets hart id, hgatp, delegation after. */
