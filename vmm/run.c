@@ -186,6 +186,13 @@ void vm_hart_reset(struct vcpu_slot *s, uint64_t pc, uint64_t a1)
 	             (1ull << CAUSE_LOAD_PAGE_FAULT) | (1ull << CAUSE_STORE_PAGE_FAULT);
 	v->hideleg = VS_IRQS;
 	v->hcounteren = 0xffffffffu;
+	/*
+	 * The guest's scounteren resets with cycle, time and instret open to
+	 * U-mode (its reset value is not specified; firmware commonly opens
+	 * them): Linux's vDSO reads `time` from user space, and Linux 6.1 sets
+	 * the bits itself only in its SBI PMU driver.
+	 */
+	v->scounteren = 0x7;
 	v->henvcfg = ENVCFG_STCE;
 	v->hs_fs = FS_INITIAL;
 	v->hstatus = HSTATUS_SPV | (2ull << 32); /* VSXL = 64 */
