@@ -56,6 +56,12 @@ def boot_test(rvisor, kernel, initrd, cpus):
         want = "0" if cpus == 1 else "0-%d" % (cpus - 1)
         check("cpus online %s" % out.strip(), out.strip() == want, out)
 
+        # user space reads the counters directly and the clock through the vDSO
+        st, out = g.run("counters")
+        m = re.search(r"time (\d+) instret (\d+) cycle (\d+) vdso_ns (\d+)", out)
+        check("user-mode rdtime/rdinstret/rdcycle and vDSO clock_gettime (%s)" % out.strip(),
+              st == 0 and m and all(int(m.group(i)) > 0 for i in range(1, 5)), out)
+
         t0 = time.monotonic()
         st, out = g.run("sleep 1")
         dt = time.monotonic() - t0
