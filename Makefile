@@ -59,8 +59,20 @@ run: $(RVISOR) $(GUEST_ENV)
 		--cpus $(RUN_CPUS) --mem $(RUN_MEM) --append "console=ttyS0"
 
 # Linux end-to-end tests: boot with 1 and 4 vCPUs and check inside the guest.
-e2e: $(RVISOR) $(GUEST_ENV)
-	. ./$(GUEST_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
+# Their initramfs is the default one plus the test's own guest programs.
+E2E_ENV := build/e2e-linux.env
+build/e2e/counters: tests/e2e/progs/counters.c | linux-deps
+	@mkdir -p $(dir $@)
+	riscv64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o $@ $<
+
+$(E2E_ENV): $(GUEST_ENV) build/e2e/counters scripts/build-initramfs.sh
+	. ./$(GUEST_ENV) && initrd=$$(scripts/build-initramfs.sh \
+		--add build/e2e/counters:/usr/bin/counters | tail -n 1) && \
+		printf 'KERNEL=%s\nINITRD=%s\n' "$$KERNEL" "$$initrd" > $@
+
+e2e: $(RVISOR) $(E2E_ENV)
+	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
