@@ -147,6 +147,14 @@ bench: $(RVISOR)
 bench-boot: $(RVISOR) $(GUEST_ENV)
 	. ./$(GUEST_ENV) && bench/boot.py $(RVISOR) "$$KERNEL" "$$INITRD" 5 1
 
+# The benchmark suite (bench/README.md): rvisor next to QEMU and native on the
+# same Linux guest and in-guest workloads, ROUNDS interleaved rounds; prints
+# the table and writes build/bench/report.md and report.png.
+ROUNDS ?= 3
+.PHONY: bench-suite
+bench-suite: $(RVISOR)
+	bench/run.py --rounds $(ROUNDS) --rvisor $(RVISOR)
+
 clean:
 	rm -rf build
 

@@ -14,6 +14,10 @@ if [ "${RVISOR_LINUX_DEPS:-0}" = 1 ]; then
 	pkgs+=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross linux-source-6.1
 		bc flex bison cpio xz-utils dpkg-dev libelf-dev)
 fi
+# The benchmark suite (make bench-suite) also draws its chart.
+if [ "${RVISOR_BENCH_DEPS:-0}" = 1 ]; then
+	pkgs+=(gnuplot-nox)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: MIT
+/* The child of the fork/exec workload: exits with the status given as argv[1]. */
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+	return argc > 1 ? atoi(argv[1]) : 0;
+}
