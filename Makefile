@@ -21,7 +21,7 @@ LDFLAGS += -fsanitize=thread
 endif
 
 ENGINE_SRCS := $(wildcard cpu/*.c mmu/*.c)
-VMM_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c dev/*.c))
+VMM_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c dev/*.c backend/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
 ENGINE_OBJS := $(ENGINE_SRCS:%.c=$(BUILD)/%.o)
@@ -32,7 +32,7 @@ RVISOR := $(BUILD)/rvisor
 GUEST_DIR := build/guest
 
 .PHONY: all deps linux-deps test unit guest-tests guest-test-qemu oracle format format-check \
-	sanitize tsan bench bench-boot run e2e clean
+	sanitize tsan fuzz bench bench-boot run e2e clean
 
 all: $(RVISOR) $(UNIT_BINS)
 
@@ -72,6 +72,7 @@ $(E2E_ENV): $(GUEST_ENV) build/e2e/counters scripts/build-initramfs.sh
 
 e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
 
 $(BUILD)/%.o: %.c
@@ -126,6 +127,7 @@ test: deps
 	$(MAKE) guest-tests
 	$(MAKE) guest-test-qemu
 	$(MAKE) e2e
+	$(MAKE) fuzz FUZZ_TIME=20
 	$(MAKE) sanitize
 
 # ASan+UBSan build running the unit tests, the guest suite and the Linux boots.
@@ -140,6 +142,29 @@ tsan: deps
 	$(MAKE) SAN=thread all
 	$(MAKE) SAN=thread guest-tests
 	$(MAKE) SAN=thread e2e
+
+# libFuzzer (clang), FUZZ_TIME seconds each: the virtqueue parser against
+# arbitrary guest memory, and the engine against arbitrary guest code. The
+# corpora grow in build/fuzz/ across runs; `make test` runs a short round.
+FUZZ_TIME ?= 30
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -pthread \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c dev/virtqueue.c dev/iov.c dev/virtqueue.h \
+		dev/iov.h vmm/dma.h vmm/types.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(ENGINE_SRCS) $(wildcard cpu/*.h mmu/*.h) \
+		vmm/vm.c vmm/run.c vmm/sbi.c vmm/bus.c vmm/fdt.c vmm/console.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lfdt -lm -o $@
+
+fuzz: deps build/fuzz/fuzz_virtqueue build/fuzz/fuzz_engine
+	@mkdir -p build/fuzz/corpus-virtqueue build/fuzz/corpus-engine
+	build/fuzz/fuzz_virtqueue -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		build/fuzz/corpus-virtqueue
+	build/fuzz/fuzz_engine -max_total_time=$(FUZZ_TIME) -rss_limit_mb=4096 -print_final_stats=1 \
+		build/fuzz/corpus-engine
 
 bench: $(RVISOR)
 	bench/mips.sh $(RVISOR)

@@ -58,8 +58,11 @@ void vcpu_init(struct vcpu *v, unsigned hartid)
 {
 	unsigned i;
 
-	/* The decode cache is only untagged: its 4 MiB stay untouched until used. */
-	memset(v, 0, offsetof(struct vcpu, dcache));
+	/*
+	 * From x to the decode cache: the cross-thread atomics before x are left
+	 * alone, and the decode cache is only untagged (its 4 MiB stay untouched).
+	 */
+	memset(v->x, 0, offsetof(struct vcpu, dcache) - offsetof(struct vcpu, x));
 	for (i = 0; i < DCACHE_PAGES; i++)
 		v->dcache[i].tag = 0;
 	v->hartid = hartid;

@@ -94,15 +94,21 @@ struct dcache_page {
 };
 
 struct vcpu {
-	/* Hot state first: the interpreter touches these on every instruction. */
+	/*
+	 * Written by other threads at any time, so never cleared by vcpu_init()
+	 * (a hart reset must not race with a kick); zero from allocation.
+	 */
+	_Atomic uint32_t requests; /* VCPU_REQ_* posted by other threads */
+	_Atomic uint64_t hvip;     /* VMM-injected VS interrupts */
+	/* Remote TLB flushes: requesters bump req, the vCPU publishes done after flushing. */
+	_Atomic uint64_t flush_req_gen, flush_done_gen;
+
+	/* Hot state: the interpreter touches these on every instruction. */
 	uint64_t x[32];
 	uint64_t pc;
 	uint8_t priv; /* PRIV_S (VS) or PRIV_U (VU) */
 	uint8_t frm;
 	uint32_t fflags;
-	_Atomic uint32_t requests; /* VCPU_REQ_* posted by other threads */
-	/* Remote TLB flushes: requesters bump req, the vCPU publishes done after flushing. */
-	_Atomic uint64_t flush_req_gen, flush_done_gen;
 
 	/* Cached fetch page: host address of the page holding pc, and its decoded slots. */
 	uint64_t fetch_vpn;
@@ -121,8 +127,7 @@ struct vcpu {
 	/* HS-level state, owned by the VMM (ring -1). */
 	uint64_t hstatus;
 	uint64_t hedeleg, hideleg;
-	uint64_t hie;          /* VS bits double as vsie */
-	_Atomic uint64_t hvip; /* VMM-injected VS interrupts */
+	uint64_t hie; /* VS bits double as vsie */
 	uint64_t htimedelta;
 	uint64_t henvcfg;
 	uint32_t hcounteren;

@@ -6,6 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential pkg-config clang-format python3
+	clang libclang-rt-14-dev e2fsprogs
 	libfdt-dev
 	gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 	qemu-system-misc opensbi

@@ -26,8 +26,11 @@ static void usage(FILE *f)
 	        "  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
 	        "  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
 	        "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
+	        "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
+	        "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
+	        "      --rng           a virtio-rng device (entropy from the host)\n"
 	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
-	        "      --stats         print per-vCPU exit counters when the VM ends\n"
+	        "      --stats         print per-vCPU exit and device counters when the VM ends\n"
 	        "\n"
 	        "exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
 	        "3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
@@ -60,6 +63,44 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+static int too_many_virtio(void)
+{
+	fprintf(stderr, "rvisor: too many virtio devices (at most %d disks and rng)\n",
+	        VM_MAX_VIRTIO);
+	return VM_END_VMM_ERROR;
+}
+
+/* --disk PATH[,ro]: the options follow the first comma. 0, or nonzero once it said why. */
+static int parse_disk(char *arg, struct vm_config *cfg)
+{
+	struct vm_disk_config *d = &cfg->disks[cfg->ndisks];
+	char *opt, *next;
+
+	if (cfg->ndisks + cfg->rng >= VM_MAX_VIRTIO)
+		return too_many_virtio();
+	*d = (struct vm_disk_config){ .path = arg };
+	next = strchr(arg, ',');
+	if (next)
+		*next++ = '\0';
+	if (!*arg) {
+		fprintf(stderr, "rvisor: --disk: no image path\n");
+		return -1;
+	}
+	while ((opt = next)) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(opt, "ro")) {
+			d->read_only = true;
+		} else {
+			fprintf(stderr, "rvisor: --disk: unknown option '%s' (known: ro)\n", opt);
+			return -1;
+		}
+	}
+	cfg->ndisks++;
+	return 0;
+}
+
 static void print_stats(const struct vm *vm)
 {
 	unsigned i, r;
@@ -89,6 +130,8 @@ static int cmd_run(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "rng", no_argument, NULL, 'R' },
 		{ "trace-exits", no_argument, NULL, 'T' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -102,7 +145,7 @@ static int cmd_run(int argc, char **argv)
 	int c, rc;
 	long n;
 
-	while ((c = getopt_long(argc, argv, "k:i:m:c:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:m:c:a:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
 		case 'i': cfg.initrd = optarg; break;
@@ -124,6 +167,15 @@ static int cmd_run(int argc, char **argv)
 			cfg.ncpus = (unsigned)n;
 			break;
 		case 'a': cfg.cmdline = optarg; break;
+		case 'd':
+			if (parse_disk(optarg, &cfg))
+				return VM_END_VMM_ERROR;
+			break;
+		case 'R':
+			if (!cfg.rng && cfg.ndisks >= VM_MAX_VIRTIO)
+				return too_many_virtio();
+			cfg.rng = true;
+			break;
 		case 'T': cfg.trace_exits = true; break;
 		case 'S': stats = true; break;
 		case 'h': usage(stdout); return 0;
@@ -152,9 +204,9 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "rvisor: cannot create VM: %s\n", strerror(-rc));
 		return VM_END_VMM_ERROR;
 	}
-	rc = platform_create(vm, STDIN_FILENO, STDOUT_FILENO);
+	rc = platform_create(vm, STDIN_FILENO, STDOUT_FILENO, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "rvisor: cannot create the platform devices: %s\n", strerror(-rc));
+		fprintf(stderr, "rvisor: %s\n", err);
 		goto fail;
 	}
 	rc = load_kernel(vm, cfg.kernel, err, sizeof(err));
@@ -170,9 +222,12 @@ static int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	rc = vm_run(vm);
-	platform_destroy(vm);
-	if (stats)
+	platform_stop(vm);
+	if (stats) {
 		print_stats(vm);
+		platform_print_stats(vm, stderr);
+	}
+	platform_destroy(vm);
 	vm_destroy(vm);
 	free(vm);
 	return rc;

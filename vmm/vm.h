@@ -56,6 +56,14 @@ struct vcpu_slot {
 	_Atomic bool in_guest; /* inside vcpu_run(): remote fences must wait for it */
 };
 
+/* A virtio-blk disk from the command line (--disk path[,ro]). */
+struct vm_disk_config {
+	const char *path;
+	bool read_only;
+};
+
+#define VM_MAX_VIRTIO 8 /* virtio-mmio slots: disks, in command-line order, then rng */
+
 struct vm_config {
 	uint64_t ram_size;
 	unsigned ncpus;
@@ -63,6 +71,9 @@ struct vm_config {
 	const char *initrd;
 	const char *cmdline;
 	bool trace_exits;
+	struct vm_disk_config disks[VM_MAX_VIRTIO];
+	unsigned ndisks;
+	bool rng; /* virtio-rng */
 };
 
 struct vm {

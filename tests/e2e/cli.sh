@@ -32,6 +32,25 @@ expect_error "too little memory" "--mem must be a multiple of 2M between 4M" run
 expect_error "bad cpu count" "--cpus: '0' is not a number from 1 to" run --kernel "$tmp/text" --cpus 0
 expect_error "unknown flag" "unrecognized option|usage" run --kernel "$tmp/text" --frobnicate
 expect_error "stray argument" "unexpected argument 'extra'" run --kernel "$tmp/text" extra
+truncate -s 1M "$tmp/d.img"
+expect_error "missing disk image" "cannot open disk '$tmp/nope.img': No such file or directory" \
+	run --kernel "$tmp/text" --disk "$tmp/nope.img"
+expect_error "disk image is a directory" "cannot open disk '$tmp': Is a directory" \
+	run --kernel "$tmp/text" --disk "$tmp"
+expect_error "bad disk option" "--disk: unknown option 'rw2'" run --kernel "$tmp/text" --disk "$tmp/d.img,rw2"
+expect_error "disk without a path" "--disk: no image path" run --kernel "$tmp/text" --disk ,ro
+nine=()
+for i in 1 2 3 4 5 6 7 8 9; do nine+=(--disk "$tmp/d.img,ro"); done
+expect_error "nine disks" "too many virtio devices \(at most 8" run --kernel "$tmp/text" "${nine[@]}"
+expect_error "eight disks and rng" "too many virtio devices" run --kernel "$tmp/text" "${nine[@]:2}" --rng
+# Another process holds the image: a second writer would corrupt it.
+flock -x "$tmp/d.img" sleep 10 &
+locker=$!
+sleep 0.2
+expect_error "disk image in use" "cannot open disk '$tmp/d.img': in use by another VM or process" \
+	run --kernel "$tmp/text" --disk "$tmp/d.img"
+kill $locker 2>/dev/null
+wait $locker 2>/dev/null
 if [ -n "${2:-}" ]; then
 	expect_error "kernel too big for memory" "not enough guest memory|does not fit" run --kernel "$2" --mem 4M
 fi

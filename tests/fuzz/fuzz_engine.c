@@ -70,8 +70,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(vm.ram, data, size < CODE_MAX ? size : CODE_MAX);
 	memset(&slot, 0, offsetof(struct vcpu_slot, vcpu));
 	slot.vm = &vm;
-	vm_hart_reset(&slot, VM_RAM_BASE, 0);
 	v = &slot.vcpu;
+	/* vcpu_init() leaves the cross-thread atomics alone: start each input clean. */
+	atomic_store(&v->requests, 0);
+	atomic_store(&v->hvip, 0);
+	vm_hart_reset(&slot, VM_RAM_BASE, 0);
 	v->hedeleg &= ~(1ull << CAUSE_BREAKPOINT);
 	/* The input's first bytes double as register values: pointers into RAM are likely. */
 	memcpy(&v->x[1], data, regs);

@@ -66,6 +66,39 @@ fi
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/guest-tests.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
 
+# Devices a test needs besides the platform's own, by test name. Each word is
+# a fresh 1 MiB raw image, disk<N>.img: "disk" writable and zeroed, "disk-ro"
+# read-only and filled with "rvisor\n" lines. rvisor gets --disk; QEMU a
+# virtio-blk-device on a modern (version 2) virtio-mmio transport, with the
+# image's name as its serial, as rvisor gives it.
+test_devices() {
+	case $1 in
+	virtio_blk) echo disk disk-ro ;;
+	virtio_hostile) echo disk ;;
+	esac
+}
+
+# Appends to cmd the arguments for the devices of test $1 (images in dir $2).
+add_devices() {
+	local n=0 dev img
+	for dev in $(test_devices "$1"); do
+		img=$2/disk$n.img
+		if [ "$dev" = disk-ro ]; then
+			yes rvisor | head -c 1048576 >"$img"
+		else
+			truncate -s 1M "$img"
+		fi
+		if [ "$runner" = qemu ]; then
+			[ $n -eq 0 ] && cmd+=(-global virtio-mmio.force-legacy=false)
+			cmd+=(-drive "file=$img,if=none,format=raw,id=d$n$([ "$dev" = disk-ro ] && echo ,readonly=on)"
+				-device "virtio-blk-device,drive=d$n,serial=disk$n.img")
+		else
+			cmd+=(--disk "$img$([ "$dev" = disk-ro ] && echo ,ro)")
+		fi
+		n=$((n + 1))
+	done
+}
+
 passed=0
 failed=0
 for elf in "${elfs[@]}"; do
@@ -81,6 +114,8 @@ for elf in "${elfs[@]}"; do
 	else
 		cmd=("$rvisor" run --kernel "$elf" --cpus 2)
 	fi
+	mkdir -p "$logdir/$name.dev"
+	add_devices "$name" "$logdir/$name.dev"
 	start=$(date +%s%N)
 	timeout -k 5 "$tmo" "${cmd[@]}" </dev/null >"$log" 2>&1
 	rc=$?
