@@ -206,41 +206,18 @@ done:
 	return true;
 }
 
-/* The I/O thread: serve the queue until it is empty, one request per lock hold. */
+static const char *blk_handle(void *dev, const struct virtq_chain *c, uint32_t *used)
+{
+	return blk_request(dev, c, used) ? NULL : "request without a status byte";
+}
+
+/* The I/O thread. */
 static void blk_work(void *opaque)
 {
 	struct virtio_blk *b = opaque;
-	struct virtio_mmio *t = &b->mmio;
 	struct virtq_chain c = { .iov = b->chain_iov, .max = VIRTIO_BLK_MAX_BUFS };
-	bool more = true;
 
-	while (more) {
-		struct virtq *vq;
-		uint32_t used;
-		int rc;
-
-		pthread_mutex_lock(&t->queue_lock);
-		vq = virtio_mmio_queue(t, 0);
-		if (!vq) {
-			pthread_mutex_unlock(&t->queue_lock);
-			return;
-		}
-		virtq_notify_disable(vq);
-		rc = virtq_pop(vq, &c);
-		if (rc > 0) {
-			if (blk_request(b, &c, &used)) {
-				virtq_push(vq, c.head, used);
-				virtio_mmio_used(t, 0);
-			} else {
-				virtio_mmio_needs_reset(t, "request without a status byte");
-			}
-		} else if (rc < 0) {
-			virtio_mmio_needs_reset(t, vq->error);
-		} else {
-			more = virtq_notify_enable(vq);
-		}
-		pthread_mutex_unlock(&t->queue_lock);
-	}
+	virtio_mmio_serve(&b->mmio, 0, &c, blk_handle, b);
 }
 
 static void blk_notify(void *dev, unsigned queue)

@@ -377,3 +377,39 @@ void virtio_mmio_print_stats(const struct virtio_mmio *t, FILE *f)
 	        t->stats.irqs, t->stats.config_irqs, t->stats.resets, t->stats.guest_errors,
 	        t->error ? " last: " : "", t->error ? t->error : "");
 }
+
+void virtio_mmio_serve(struct virtio_mmio *t, unsigned queue, struct virtq_chain *c,
+                       virtio_request_fn handle, void *dev)
+{
+	bool more = true;
+
+	while (more) {
+		const char *bad;
+		struct virtq *vq;
+		uint32_t used;
+		int rc;
+
+		pthread_mutex_lock(&t->queue_lock);
+		vq = virtio_mmio_queue(t, queue);
+		if (!vq) {
+			pthread_mutex_unlock(&t->queue_lock);
+			return;
+		}
+		virtq_notify_disable(vq);
+		rc = virtq_pop(vq, c);
+		if (rc > 0) {
+			bad = handle(dev, c, &used);
+			if (!bad) {
+				virtq_push(vq, c->head, used);
+				virtio_mmio_used(t, queue);
+			} else {
+				virtio_mmio_needs_reset(t, bad);
+			}
+		} else if (rc < 0) {
+			virtio_mmio_needs_reset(t, vq->error);
+		} else {
+			more = virtq_notify_enable(vq);
+		}
+		pthread_mutex_unlock(&t->queue_lock);
+	}
+}

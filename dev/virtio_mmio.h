@@ -160,6 +160,20 @@ struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned queue);
 void virtio_mmio_used(struct virtio_mmio *t, unsigned queue);
 /* The driver broke the device (why: a static string): DEVICE_NEEDS_RESET (2.1.2). */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why);
+
+/*
+ * A device's handler for one request popped from a queue: sets *used (bytes
+ * written into the chain) and returns NULL, or returns why the request is
+ * malformed beyond an error status (the device then needs a reset).
+ */
+typedef const char *(*virtio_request_fn)(void *dev, const struct virtq_chain *c, uint32_t *used);
+
+/*
+ * For a device's I/O thread: serve `queue` until it is empty, one request
+ * per queue_lock hold, with notifications suppressed while it works.
+ */
+void virtio_mmio_serve(struct virtio_mmio *t, unsigned queue, struct virtq_chain *c,
+                       virtio_request_fn handle, void *dev);
 /* The device changed its configuration: new generation and a config interrupt. */
 void virtio_mmio_config_changed(struct virtio_mmio *t);
 

@@ -43,39 +43,23 @@ static uint32_t rng_fill(struct virtio_rng *r, const struct virtq_chain *c)
 	return done;
 }
 
+static const char *rng_handle(void *dev, const struct virtq_chain *c, uint32_t *used)
+{
+	struct virtio_rng *r = dev;
+
+	*used = rng_fill(r, c);
+	r->requests++;
+	r->bytes += *used;
+	return NULL;
+}
+
+/* The I/O thread. */
 static void rng_work(void *opaque)
 {
 	struct virtio_rng *r = opaque;
-	struct virtio_mmio *t = &r->mmio;
 	struct virtq_chain c = { .iov = r->iov, .max = VIRTIO_RNG_MAX_BUFS };
-	bool more = true;
 
-	while (more) {
-		struct virtq *vq;
-		uint32_t n;
-		int rc;
-
-		pthread_mutex_lock(&t->queue_lock);
-		vq = virtio_mmio_queue(t, 0);
-		if (!vq) {
-			pthread_mutex_unlock(&t->queue_lock);
-			return;
-		}
-		virtq_notify_disable(vq);
-		rc = virtq_pop(vq, &c);
-		if (rc > 0) {
-			n = rng_fill(r, &c);
-			r->requests++;
-			r->bytes += n;
-			virtq_push(vq, c.head, n);
-			virtio_mmio_used(t, 0);
-		} else if (rc < 0) {
-			virtio_mmio_needs_reset(t, vq->error);
-		} else {
-			more = virtq_notify_enable(vq);
-		}
-		pthread_mutex_unlock(&t->queue_lock);
-	}
+	virtio_mmio_serve(&r->mmio, 0, &c, rng_handle, r);
 }
 
 static void rng_notify(void *dev, unsigned queue)

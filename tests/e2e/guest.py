@@ -88,3 +88,25 @@ class Guest:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+
+
+class Checks:
+    """Counts checks, prints one line each and the closing 'N passed, M failed'."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def __call__(self, what, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print("ok   %s" % what)
+        else:
+            self.failed += 1
+            print("FAIL %s %s" % (what, detail))
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
+check = Checks()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from guest import PROMPT, Guest, GuestError
+from guest import PROMPT, Guest, GuestError, check
 
 # Kernel warnings that are about the kernel's own configuration or facts of
 # every virtual platform, not about rvisor's platform; QEMU's virt gets them too.
@@ -24,19 +24,6 @@ ALLOWED_WARNINGS = [
     # every VMM's guests see on an overcommitted host
     r"hrtimer: interrupt took \d+ ns",
 ]
-
-passed = failed = 0
-
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   %s" % what)
-    else:
-        failed += 1
-        print("FAIL %s %s" % (what, detail))
-
 
 def boot_test(rvisor, kernel, initrd, cpus):
     print("== %d vCPU(s)" % cpus)
@@ -170,8 +157,7 @@ def main():
     print("== exit paths")
     end_test(rvisor, kernel, initrd, "reboot", "reboot", 3)
     end_test(rvisor, kernel, initrd, "kernel panic (sysrq c)", "echo c > /proc/sysrq-trigger", 4)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -16,20 +16,7 @@ import sys
 import tempfile
 import time
 
-from guest import PROMPT, Guest, GuestError
-
-passed = failed = 0
-
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   %s" % what)
-    else:
-        failed += 1
-        print("FAIL %s %s" % (what, detail))
-
+from guest import PROMPT, Guest, GuestError, check
 
 def sha256(path):
     with open(path, "rb") as f:
@@ -254,8 +241,7 @@ def main():
                 check("guest session", False, str(e))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
