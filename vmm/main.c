@@ -65,7 +65,8 @@ static int parse_size(const char *s, uint64_t *out)
 
 static int too_many_virtio(void)
 {
-	fprintf(stderr, "rvisor: too many virtio devices (at most %d disks and rng)\n",
+	fprintf(stderr,
+	        "rvisor: too many virtio devices (at most %d disks, nets, console and rng)\n",
 	        VM_MAX_VIRTIO);
 	return VM_END_VMM_ERROR;
 }
@@ -76,7 +77,7 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 	struct vm_disk_config *d = &cfg->disks[cfg->ndisks];
 	char *opt, *next;
 
-	if (cfg->ndisks + cfg->rng >= VM_MAX_VIRTIO)
+	if (vm_config_nvirtio(cfg) >= VM_MAX_VIRTIO)
 		return too_many_virtio();
 	*d = (struct vm_disk_config){ .path = arg };
 	next = strchr(arg, ',');
@@ -172,7 +173,7 @@ static int cmd_run(int argc, char **argv)
 				return VM_END_VMM_ERROR;
 			break;
 		case 'R':
-			if (!cfg.rng && cfg.ndisks >= VM_MAX_VIRTIO)
+			if (!cfg.rng && vm_config_nvirtio(&cfg) >= VM_MAX_VIRTIO)
 				return too_many_virtio();
 			cfg.rng = true;
 			break;

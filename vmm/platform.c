@@ -40,7 +40,7 @@ static int add_disk(struct vm *vm, struct platform *p, const struct vm_disk_conf
 	snprintf(serial, sizeof(serial), "%s", basename(copy));
 	free(copy);
 	p->blk[p->nblk++] = b;
-	rc = virtio_blk_init(b, vm, &p->plic, p->nblk - 1, disk, serial);
+	rc = virtio_blk_init(b, vm, &p->plic, p->next_slot++, disk, serial);
 	if (rc)
 		snprintf(err, errlen, "cannot create the virtio-blk device for '%s': %s", dc->path,
 		         strerror(-rc));
@@ -68,7 +68,7 @@ int platform_create(struct vm *vm, int in_fd, int out_fd, char *err, size_t errl
 		rc = pvpanic_init(vm);
 	if (rc)
 		return rc;
-	if (vm->cfg.ndisks + vm->cfg.rng > VM_MAX_VIRTIO) {
+	if (vm_config_nvirtio(&vm->cfg) > VM_MAX_VIRTIO) {
 		snprintf(err, errlen, "too many virtio devices (at most %d)", VM_MAX_VIRTIO);
 		return -ENOSPC;
 	}
@@ -76,7 +76,7 @@ int platform_create(struct vm *vm, int in_fd, int out_fd, char *err, size_t errl
 		rc = add_disk(vm, p, &vm->cfg.disks[i], err, errlen);
 	if (!rc && vm->cfg.rng) {
 		p->rng = calloc(1, sizeof(*p->rng));
-		rc = p->rng ? virtio_rng_init(p->rng, vm, &p->plic, p->nblk) : -ENOMEM;
+		rc = p->rng ? virtio_rng_init(p->rng, vm, &p->plic, p->next_slot++) : -ENOMEM;
 		if (rc)
 			snprintf(err, errlen, "cannot create the virtio-rng device: %s",
 			         strerror(-rc));

@@ -22,6 +22,7 @@ struct platform {
 	struct uart uart;
 	struct virtio_blk *blk[VM_MAX_VIRTIO]; /* vm->cfg.disks, one virtio-mmio slot each */
 	unsigned nblk;
+	unsigned next_slot; /* the next free virtio-mmio slot */
 	struct virtio_rng *rng;
 };
 

@@ -117,7 +117,7 @@ static int exit_wfi(struct vcpu_slot *s, struct vm_exit *e)
 
 	(void)e;
 	pthread_mutex_lock(&s->lock);
-	while (!vcpu_irq_wakeup(v) && s->vm->end == VM_RUNNING &&
+	while (!vcpu_irq_wakeup(v) && s->vm->end == VM_RUNNING && !atomic_load(&s->vm->pause_req) &&
 	       !(atomic_load(&v->requests) & (VCPU_REQ_STOP | VCPU_REQ_TLB))) {
 		uint64_t now = host_time_ns(), deadline = vcpu_timer_deadline_ns(v);
 
@@ -219,6 +219,24 @@ static int vcpu_step(struct vcpu_slot *s)
 	return rc;
 }
 
+/* Park a vCPU thread while its VM is paused (s->lock held). */
+static void pause_point(struct vcpu_slot *s)
+{
+	struct vm *vm = s->vm;
+
+	if (!atomic_load(&vm->pause_req) || vm->end != VM_RUNNING)
+		return;
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&vm->lock);
+	vm->nparked++;
+	pthread_cond_broadcast(&vm->ended);
+	while (atomic_load(&vm->pause_req) && vm->end == VM_RUNNING)
+		pthread_cond_wait(&vm->ended, &vm->lock);
+	vm->nparked--;
+	pthread_mutex_unlock(&vm->lock);
+	pthread_mutex_lock(&s->lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_slot *s = arg;
@@ -226,8 +244,14 @@ static void *vcpu_thread(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		while (s->state == HART_STOPPED && vm->end == VM_RUNNING)
+		pause_point(s);
+		while (s->state == HART_STOPPED && vm->end == VM_RUNNING &&
+		       !atomic_load(&vm->pause_req))
 			pthread_cond_wait(&s->wake, &s->lock);
+		if (atomic_load(&vm->pause_req)) {
+			pthread_mutex_unlock(&s->lock);
+			continue;
+		}
 		if (s->state == HART_START_PENDING) {
 			vm_hart_reset(s, s->start_pc, s->start_arg);
 			s->state = HART_STARTED;
@@ -243,12 +267,14 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vm_run(struct vm *vm)
+int vm_start(struct vm *vm)
 {
 	pthread_condattr_t ca;
 	unsigned i;
-	int end;
 
+	if (vm->started)
+		return -EALREADY;
+	vm->started = true;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	for (i = 0; i < vm->ncpus; i++) {
@@ -269,15 +295,65 @@ int vm_run(struct vm *vm)
 	for (i = 0; i < vm->ncpus; i++) {
 		if (pthread_create(&vm->cpus[i].thread, NULL, vcpu_thread, &vm->cpus[i]) != 0) {
 			vm_request_end(vm, VM_END_VMM_ERROR, 0);
-			break;
+			return -EAGAIN;
 		}
 		vm->cpus[i].thread_started = true;
 	}
+	return 0;
+}
+
+int vm_wait(struct vm *vm)
+{
+	unsigned i;
+	int end;
+
 	for (i = 0; i < vm->ncpus; i++)
-		if (vm->cpus[i].thread_started)
+		if (vm->cpus[i].thread_started) {
 			pthread_join(vm->cpus[i].thread, NULL);
+			vm->cpus[i].thread_started = false;
+		}
 	end = atomic_load(&vm->end);
 	if (end == VM_END_FAILURE && vm->end_detail >= 64)
 		return vm->end_detail;
 	return end;
+}
+
+int vm_run(struct vm *vm)
+{
+	int rc = vm_start(vm);
+
+	if (rc < 0 && !vm_ended(vm))
+		return rc;
+	return vm_wait(vm);
+}
+
+int vm_pause(struct vm *vm)
+{
+	unsigned i, running = 0;
+
+	if (!vm->started || vm_ended(vm))
+		return -ESRCH;
+	atomic_store(&vm->pause_req, true);
+	for (i = 0; i < vm->ncpus; i++) {
+		if (vm->cpus[i].thread_started)
+			running++;
+		vcpu_kick(&vm->cpus[i].vcpu, VCPU_REQ_STOP);
+		vm_vcpu_wake(&vm->cpus[i]);
+	}
+	pthread_mutex_lock(&vm->lock);
+	while (vm->nparked < running && vm->end == VM_RUNNING)
+		pthread_cond_wait(&vm->ended, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	return vm_ended(vm) ? -ESRCH : 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	if (!vm->started || vm_ended(vm))
+		return -ESRCH;
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->ended);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/net.h"
 #include "cpu/vcpu.h"
 #include "vmm/bus.h"
 #include "vmm/types.h"
@@ -56,13 +57,15 @@ struct vcpu_slot {
 	_Atomic bool in_guest; /* inside vcpu_run(): remote fences must wait for it */
 };
 
-/* A virtio-blk disk from the command line (--disk path[,ro]). */
+/* A virtio-blk disk from the command line (--disk path[,ro][,overlay=FILE]). */
 struct vm_disk_config {
 	const char *path;
 	bool read_only;
+	const char *overlay; /* copy-on-write overlay over a read-only base at path */
 };
 
-#define VM_MAX_VIRTIO 8 /* virtio-mmio slots: disks, in command-line order, then rng */
+/* virtio-mmio slots, in this order: disks, nets (each in command-line order), console, rng. */
+#define VM_MAX_VIRTIO 8
 
 struct vm_config {
 	uint64_t ram_size;
@@ -73,7 +76,10 @@ struct vm_config {
 	bool trace_exits;
 	struct vm_disk_config disks[VM_MAX_VIRTIO];
 	unsigned ndisks;
-	bool rng; /* virtio-rng */
+	struct net_config nets[VM_MAX_VIRTIO]; /* --net */
+	unsigned nnets;
+	bool virtio_console; /* --console: a virtio-console (hvc0) on the terminal */
+	bool rng;            /* virtio-rng */
 };
 
 struct vm {
@@ -103,9 +109,18 @@ struct vm {
 	struct platform *platform;
 	pthread_mutex_t lock;
 	pthread_cond_t ended;
-	_Atomic int end; /* enum vm_end, VM_RUNNING while running */
-	int end_detail;  /* SRST reason or vendor code */
+	_Atomic int end;        /* enum vm_end, VM_RUNNING while running */
+	int end_detail;         /* SRST reason or vendor code */
+	_Atomic bool pause_req; /* vm_pause(): vCPUs park outside guest code */
+	unsigned nparked;       /* vCPU threads parked for the pause (lock) */
+	bool started;
 };
+
+/* How many virtio-mmio slots a configuration uses. */
+static inline unsigned vm_config_nvirtio(const struct vm_config *cfg)
+{
+	return cfg->ndisks + cfg->nnets + cfg->virtio_console + cfg->rng;
+}
 
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
@@ -113,8 +128,23 @@ void vm_destroy(struct vm *vm);
 /* Host pointer for [gpa, gpa+len) if it lies entirely in guest RAM, else NULL. */
 void *vm_ram_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
 
-/* Run all vCPUs until the VM ends; returns its exit status (enum vm_end or vendor code). */
+/*
+ * Lifecycle. vm_start() starts the vCPUs (the boot hart at the entry point)
+ * and returns; vm_wait() blocks until the VM has ended and its vCPUs have
+ * stopped, and returns its exit status (enum vm_end or a vendor code).
+ * vm_run() is both. vm_pause() returns once no vCPU runs guest code;
+ * vm_resume() lets them go on. 0 or -errno.
+ */
+int vm_start(struct vm *vm);
+int vm_wait(struct vm *vm);
 int vm_run(struct vm *vm);
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+/* The VM has ended (any thread). */
+static inline bool vm_ended(const struct vm *vm)
+{
+	return atomic_load(&vm->end) != VM_RUNNING;
+}
 
 /* End the VM (any thread): first caller wins. */
 void vm_request_end(struct vm *vm, enum vm_end how, int detail);
