@@ -29,7 +29,8 @@
 
 enum { SCHED_IDLE, SCHED_RUNNABLE, SCHED_RUNNING };
 
-#define MIN_SLICE_NS 500000ull /* a capped VM runs at least this long once picked */
+#define MIN_SLICE_NS  500000ull    /* a capped VM runs at least this long once picked */
+#define CAP_PERIOD_NS 100000000ull /* a capped VM banks at most cap% of this much */
 
 struct worker {
 	pthread_t thread;
@@ -143,7 +144,7 @@ static void cap_refill(struct vm *vm, uint64_t now)
 	if (now > v->cap_last)
 		v->cap_budget += (int64_t)((now - v->cap_last) * v->cap / 100);
 	v->cap_last = now;
-	max = (int64_t)(S.slice_ns * v->cap / 100);
+	max = (int64_t)(CAP_PERIOD_NS * v->cap / 100);
 	if (v->cap_budget > max)
 		v->cap_budget = max;
 }
@@ -279,6 +280,10 @@ static struct vcpu_slot *pick(struct worker *w, uint64_t now)
 	}
 	if (!best)
 		return NULL;
+	/* A yield defers a vCPU once: those passed over now compete normally next time. */
+	if (!best_yield)
+		for (s = S.rq_head; s; s = s->sched.next)
+			s->sched.yield = false;
 	s = best;
 	rq_remove(s);
 	s->vm->sched.nqueued--;

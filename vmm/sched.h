@@ -15,28 +15,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SCHED_MAX_WORKERS     256
-#define SCHED_DEFAULT_WEIGHT  256
-#define SCHED_MAX_WEIGHT      65535
-#define SCHED_DEFAULT_PLE     64 /* pauses in a tight loop before a pause-loop exit */
+#define SCHED_MAX_WORKERS      256
+#define SCHED_DEFAULT_WEIGHT   256
+#define SCHED_MAX_WEIGHT       65535
+#define SCHED_DEFAULT_PLE      64 /* pauses in a tight loop before a pause-loop exit */
 #define SCHED_DEFAULT_SLICE_NS 10000000ull
 
 struct vm;
 
 /* Accounting of one vCPU, or summed over a VM's vCPUs. Times in ns. */
 struct sched_stats {
-	uint64_t run_ns;      /* CPU time spent running it on workers (thread CPU clock) */
-	uint64_t steal_ns;    /* runnable but waiting for a worker (includes cap throttling) */
-	uint64_t wait_ns;     /* not runnable: parked in wfi, hart stopped, VM paused */
-	uint64_t schedules;   /* times a worker picked it */
-	uint64_t wakeups;     /* parked -> runnable transitions */
-	uint64_t yields;      /* pause-loop exits that yielded the worker */
+	uint64_t run_ns;        /* CPU time spent running it on workers (thread CPU clock) */
+	uint64_t steal_ns;      /* runnable but waiting for a worker (includes cap throttling) */
+	uint64_t wait_ns;       /* not runnable: parked in wfi, hart stopped, VM paused */
+	uint64_t schedules;     /* times a worker picked it */
+	uint64_t wakeups;       /* parked -> runnable transitions */
+	uint64_t yields;        /* pause-loop exits that yielded the worker */
 	uint64_t timer_wakeups; /* wakeups by its timer deadline, and their latency: */
 	uint64_t wake_lat_sum_ns, wake_lat_max_ns; /* deadline -> running on a worker */
-	uint64_t worker_mask; /* bit w: it ran on worker w (w < 64) */
-	unsigned running;     /* vCPUs on a worker now (0/1 for a vCPU) */
-	unsigned runnable;    /* vCPUs waiting for a worker now */
-	unsigned parked;      /* vCPUs not runnable now */
+	uint64_t worker_mask;                      /* bit w: it ran on worker w (w < 64) */
+	unsigned running;                          /* vCPUs on a worker now (0/1 for a vCPU) */
+	unsigned runnable;                         /* vCPUs waiting for a worker now */
+	unsigned parked;                           /* vCPUs not runnable now */
 };
 
 /* Per-VM scheduler state, embedded in struct vm (zero from vm_create()). */
@@ -45,11 +45,11 @@ struct sched_vm {
 	unsigned cap;    /* max CPU % of one core for the whole VM (100 = one core); 0 = none */
 	bool no_ple;     /* --no-pause-exit */
 	bool attached;
-	unsigned nrunning;   /* vCPUs on a worker now */
-	unsigned nqueued;    /* vCPUs on the run queue now */
-	uint64_t vtime;      /* weighted virtual run time */
-	int64_t cap_budget;  /* ns of CPU the cap still allows */
-	uint64_t cap_last;   /* when the budget was last refilled */
+	unsigned nrunning;  /* vCPUs on a worker now */
+	unsigned nqueued;   /* vCPUs on the run queue now */
+	uint64_t vtime;     /* weighted virtual run time */
+	int64_t cap_budget; /* ns of CPU the cap still allows */
+	uint64_t cap_last;  /* when the budget was last refilled */
 	struct sched_vm *next_vm;
 };
 
@@ -61,8 +61,8 @@ struct sched_vcpu {
 	bool wfi;                      /* parked in wfi until an interrupt or its deadline */
 	bool yield;                    /* pause-loop exit: let others go first */
 	bool on_park_list;
-	uint64_t since;                /* wall ns when the current state began */
-	uint64_t deadline;             /* wfi: timer deadline (host ns), UINT64_MAX none */
+	uint64_t since;    /* wall ns when the current state began */
+	uint64_t deadline; /* wfi: timer deadline (host ns), UINT64_MAX none */
 	struct sched_stats st;
 };
 
