@@ -32,20 +32,47 @@ static uint32_t s_type(int imm, unsigned rs2, unsigned rs1, unsigned f3, unsigne
 	return (uint32_t)((imm >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
 	       (uint32_t)(imm & 0x1f) << 7 | op;
 }
-static uint32_t addi(unsigned rd, unsigned rs, int imm) { return i_type(imm, rs, 0, rd, 0x13); }
-static uint32_t ld(unsigned rd, unsigned rs, int imm) { return i_type(imm, rs, 3, rd, 0x03); }
-static uint32_t sd(unsigned rs2, unsigned rs1, int imm) { return s_type(imm, rs2, rs1, 3, 0x23); }
-static uint32_t add(unsigned rd, unsigned a, unsigned b) { return b << 20 | a << 15 | rd << 7 | 0x33; }
-static uint32_t sub(unsigned rd, unsigned a, unsigned b) { return 0x40000000u | add(rd, a, b); }
-static uint32_t lui(unsigned rd, uint32_t imm20) { return imm20 << 12 | rd << 7 | 0x37; }
-static uint32_t auipc(unsigned rd, uint32_t imm20) { return imm20 << 12 | rd << 7 | 0x17; }
-static uint32_t csrrs(unsigned rd, unsigned csr, unsigned rs) { return i_type((int)csr, rs, 2, rd, 0x73); }
-static uint32_t csrrw(unsigned rd, unsigned csr, unsigned rs) { return i_type((int)csr, rs, 1, rd, 0x73); }
+static uint32_t addi(unsigned rd, unsigned rs, int imm)
+{
+	return i_type(imm, rs, 0, rd, 0x13);
+}
+static uint32_t ld(unsigned rd, unsigned rs, int imm)
+{
+	return i_type(imm, rs, 3, rd, 0x03);
+}
+static uint32_t sd(unsigned rs2, unsigned rs1, int imm)
+{
+	return s_type(imm, rs2, rs1, 3, 0x23);
+}
+static uint32_t add(unsigned rd, unsigned a, unsigned b)
+{
+	return b << 20 | a << 15 | rd << 7 | 0x33;
+}
+static uint32_t sub(unsigned rd, unsigned a, unsigned b)
+{
+	return 0x40000000u | add(rd, a, b);
+}
+static uint32_t lui(unsigned rd, uint32_t imm20)
+{
+	return imm20 << 12 | rd << 7 | 0x37;
+}
+static uint32_t auipc(unsigned rd, uint32_t imm20)
+{
+	return imm20 << 12 | rd << 7 | 0x17;
+}
+static uint32_t csrrs(unsigned rd, unsigned csr, unsigned rs)
+{
+	return i_type((int)csr, rs, 2, rd, 0x73);
+}
+static uint32_t csrrw(unsigned rd, unsigned csr, unsigned rs)
+{
+	return i_type((int)csr, rs, 1, rd, 0x73);
+}
 static uint32_t jal0(int off)
 {
 	uint32_t o = (uint32_t)off;
-	return (o >> 20 & 1) << 31 | (o >> 1 & 0x3ff) << 21 | (o >> 11 & 1) << 20 | (o >> 12 & 0xff) << 12 |
-	       0x6f;
+	return (o >> 20 & 1) << 31 | (o >> 1 & 0x3ff) << 21 | (o >> 11 & 1) << 20 |
+	       (o >> 12 & 0xff) << 12 | 0x6f;
 }
 static uint32_t bgeu(unsigned a, unsigned b, int off)
 {
@@ -53,8 +80,8 @@ static uint32_t bgeu(unsigned a, unsigned b, int off)
 	return (o >> 12 & 1) << 31 | (o >> 5 & 0x3f) << 25 | b << 20 | a << 15 | 7 << 12 |
 	       (o >> 1 & 0xf) << 8 | (o >> 11 & 1) << 7 | 0x63;
 }
-#define WFI   0x10500073u
-#define PAUSE 0x0100000fu
+#define WFI          0x10500073u
+#define PAUSE        0x0100000fu
 #define CSR_SIE      0x104
 #define CSR_STIMECMP 0x14d
 #define CSR_TIME     0xc01
@@ -410,7 +437,8 @@ static void test_latency(void)
 	printf("timer wakeup latency over %llu wakeups: guest-measured mean %.1f us, max %.1f us; "
 	       "scheduler-measured (deadline to running) mean %.1f us, max %.1f us\n",
 	       (unsigned long long)wakes, wakes ? (double)sum * 0.1 / (double)wakes : 0,
-	       (double)max * 0.1, st.timer_wakeups ? st.wake_lat_sum_ns / 1e3 / (double)st.timer_wakeups : 0,
+	       (double)max * 0.1,
+	       st.timer_wakeups ? st.wake_lat_sum_ns / 1e3 / (double)st.timer_wakeups : 0,
 	       st.wake_lat_max_ns / 1e3);
 	CHECK_EQ("woke up many times", wakes > 100, 1);
 	CHECK_EQ("timer wakeups counted", st.timer_wakeups > 100, 1);
