@@ -13,8 +13,6 @@
 #include "vmm/sbi.h"
 #include "vmm/vm.h"
 
-#define QUANTUM (1u << 20) /* instructions per vcpu_run() call */
-
 /* Exit handlers: >0 resume the vCPU, 0 stop running it, <0 host error. */
 typedef int (*exit_handler)(struct vcpu_slot *s, struct vm_exit *e);
 
@@ -200,12 +198,12 @@ void vm_hart_reset(struct vcpu_slot *s, uint64_t pc, uint64_t a1)
 }
 
 /* Run one quantum of a vCPU and handle its exit. Returns like an exit handler. */
-int vm_vcpu_step(struct vcpu_slot *s)
+int vm_vcpu_step(struct vcpu_slot *s, uint64_t budget)
 {
 	struct vm_exit *e;
 
 	atomic_store(&s->in_guest, true);
-	e = vcpu_run(&s->vcpu, QUANTUM);
+	e = vcpu_run(&s->vcpu, budget ? budget : VM_QUANTUM);
 	atomic_store(&s->in_guest, false);
 	if (s->vm->cfg.trace_exits && e->reason != EXIT_QUANTUM && e->reason != EXIT_SBI &&
 	    e->reason != EXIT_PAUSE)

@@ -349,17 +349,24 @@ static void put(struct vcpu_slot *s, uint64_t cpu_ns, uint64_t now)
 
 /* ---- threads ----------------------------------------------------------------------------- */
 
-/* Run s for up to limit_ns of wall time. Returns like vm_vcpu_step(). */
+/*
+ * Run s for up to limit_ns of wall time. Each step's instruction budget is
+ * what the vCPU's recent speed fits in the time left (at most a quantum), so
+ * slices end on time even where a quantum takes longer (a slow host, TSan).
+ * Returns like vm_vcpu_step().
+ */
 static int run_slice(struct vcpu_slot *s, uint64_t limit_ns)
 {
 	struct vm *vm = s->vm;
-	uint64_t t0 = host_time_ns();
+	uint64_t t0 = host_time_ns(), t = t0, ts, budget, i0;
 	bool stopped;
-	int rc;
+	int rc = 1;
 
 	for (;;) {
-		if (vm_ended(vm) || atomic_load(&vm->pause_req))
-			return 0;
+		if (vm_ended(vm) || atomic_load(&vm->pause_req)) {
+			rc = 0;
+			break;
+		}
 		pthread_mutex_lock(&s->lock);
 		if (s->state == HART_START_PENDING) {
 			vm_hart_reset(s, s->start_pc, s->start_arg);
@@ -367,14 +374,23 @@ static int run_slice(struct vcpu_slot *s, uint64_t limit_ns)
 		}
 		stopped = s->state == HART_STOPPED;
 		pthread_mutex_unlock(&s->lock);
-		if (stopped)
-			return 0;
-		rc = vm_vcpu_step(s);
-		if (rc <= 0)
-			return rc;
-		if (host_time_ns() - t0 >= limit_ns)
-			return 1;
+		if (stopped) {
+			rc = 0;
+			break;
+		}
+		budget =
+		    s->sched.ipus ? s->sched.ipus * ((limit_ns - (t - t0)) / 1000) : VM_QUANTUM;
+		budget = budget < 4096 ? 4096 : budget > VM_QUANTUM ? VM_QUANTUM : budget;
+		i0 = s->vcpu.stats.instret;
+		ts = t;
+		rc = vm_vcpu_step(s, budget);
+		t = host_time_ns();
+		if (s->vcpu.stats.instret - i0 >= 4096 && t - ts >= 10000)
+			s->sched.ipus = (s->vcpu.stats.instret - i0) * 1000 / (t - ts);
+		if (rc <= 0 || t - t0 >= limit_ns)
+			break;
 	}
+	return rc;
 }
 
 static void *worker_main(void *arg)

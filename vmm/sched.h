@@ -63,6 +63,7 @@ struct sched_vcpu {
 	bool on_park_list;
 	uint64_t since;    /* wall ns when the current state began */
 	uint64_t deadline; /* wfi: timer deadline (host ns), UINT64_MAX none */
+	uint64_t ipus;     /* its recent speed: instructions per us of wall time */
 	struct sched_stats st;
 };
 

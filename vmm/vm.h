@@ -152,9 +152,12 @@ void vm_request_end(struct vm *vm, enum vm_end how, int detail);
 void vm_vcpu_irq(struct vm *vm, unsigned hart, uint64_t mip_bits, bool level);
 void vm_vcpu_wake(struct vcpu_slot *s);
 
-/* Run one slice of a vCPU and handle its exit (a scheduler worker). >0 go on, 0 put down, <0 error.
+/*
+ * Run a vCPU for at most budget instructions (0: the default quantum) and
+ * handle its exit (a scheduler worker). >0 go on, 0 put it down, <0 error.
  */
-int vm_vcpu_step(struct vcpu_slot *s);
+#define VM_QUANTUM (1u << 20)
+int vm_vcpu_step(struct vcpu_slot *s, uint64_t budget);
 
 int vm_add_fdt_node(struct vm *vm, fdt_node_fn fn, void *opaque);
 
