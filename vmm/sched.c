@@ -231,9 +231,13 @@ static void make_runnable(struct vcpu_slot *s, uint64_t now)
 	else
 		s->sched.deadline = UINT64_MAX;
 	s->sched.wfi = false;
-	/* A VM that slept does not bank virtual time: it catches up to the busy ones. */
-	if (!vm->sched.nrunning && !vm->sched.nqueued && vm->sched.vtime < S.min_vtime)
-		vm->sched.vtime = S.min_vtime;
+	/*
+	 * A VM that slept (or was paused) banks at most two slices of virtual
+	 * time: enough to run soon after a wakeup, too little to starve the busy.
+	 */
+	if (!vm->sched.nrunning && !vm->sched.nqueued &&
+	    vm->sched.vtime + 2 * S.slice_ns < S.min_vtime)
+		vm->sched.vtime = S.min_vtime - 2 * S.slice_ns;
 	s->sched.state = SCHED_RUNNABLE;
 	s->sched.since = now;
 	vm->sched.nqueued++;
