@@ -382,8 +382,8 @@ static int run_slice(struct vcpu_slot *s, uint64_t limit_ns)
 			rc = 0;
 			break;
 		}
-		budget =
-		    s->sched.ipus ? s->sched.ipus * ((limit_ns - (t - t0)) / 1000) : VM_QUANTUM;
+		/* Speed not known yet (its first run): a short step measures it. */
+		budget = s->sched.ipus ? s->sched.ipus * ((limit_ns - (t - t0)) / 1000) : 65536;
 		budget = budget < 4096 ? 4096 : budget > VM_QUANTUM ? VM_QUANTUM : budget;
 		i0 = s->vcpu.stats.instret;
 		ts = t;

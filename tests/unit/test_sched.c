@@ -212,10 +212,6 @@ static void snapshot(struct vm **vms, unsigned n, struct snap *s)
 		CHECK_EQ("paused: nothing running", st.running, 0);
 		s->count[i] = gword(vms[i], 0);
 		s->run[i] = st.run_ns;
-		if (getenv("SCHED_DEBUG"))
-			printf("vm %u vtime %llu run %llu sched %llu\n", i,
-			       (unsigned long long)vms[i]->sched.vtime,
-			       (unsigned long long)st.run_ns, (unsigned long long)st.schedules);
 	}
 	for (i = 0; i < n; i++)
 		CHECK_EQ("resume", vm_resume(vms[i]), 0);
