@@ -112,6 +112,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
 	if (!vm->cpus)
 		return -ENOMEM;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->cpus[i].vm = vm; /* devices may raise interrupts before vm_start() */
 	return 0;
 }
 
