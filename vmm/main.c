@@ -196,10 +196,11 @@ static void print_sched_stats(struct vm *vm)
 		sched_vcpu_stats(vm, i, &st);
 		fprintf(stderr,
 		        "hart %u: sched run_ms %.1f steal_ms %.1f wait_ms %.1f schedules %" PRIu64
-		        " wakeups %" PRIu64 " yields %" PRIu64 " timer_wakeups %" PRIu64
+		        " wakeups %" PRIu64 " yields %" PRIu64 " preempted %" PRIu64
+		        " timer_wakeups %" PRIu64
 		        " wake_lat_avg_us %.1f wake_lat_max_us %.1f workers %#" PRIx64 "\n",
 		        i, st.run_ns / 1e6, st.steal_ns / 1e6, st.wait_ns / 1e6, st.schedules,
-		        st.wakeups, st.yields, st.timer_wakeups,
+		        st.wakeups, st.yields, st.preempted, st.timer_wakeups,
 		        st.timer_wakeups ? st.wake_lat_sum_ns / 1e3 / (double)st.timer_wakeups
 		                         : 0.0,
 		        st.wake_lat_max_ns / 1e3, st.worker_mask);

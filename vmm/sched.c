@@ -31,12 +31,15 @@ enum { SCHED_IDLE, SCHED_RUNNABLE, SCHED_RUNNING };
 
 #define MIN_SLICE_NS  500000ull    /* a capped VM runs at least this long once picked */
 #define CAP_PERIOD_NS 100000000ull /* a capped VM banks at most cap% of this much */
+#define PREEMPT_NS    1000000ull   /* a wakeup preempts a VM this far ahead in virtual time */
 
 struct worker {
 	pthread_t thread;
 	pthread_cond_t cond;
 	unsigned id;
 	bool idle;
+	struct vcpu_slot *cur; /* the vCPU it runs (lock) */
+	_Atomic bool preempt;  /* end the slice now: a woken vCPU is owed the worker */
 };
 
 static struct {
@@ -197,8 +200,37 @@ static void notify_worker(struct worker *w)
 	}
 }
 
-/* Someone should run s: an idle worker allowed to, or the timer thread if its VM is capped. */
-static void notify(struct vcpu_slot *s, uint64_t now)
+/*
+ * A vCPU just woke and no worker is idle: preempt the worker (one s may run
+ * on) whose VM is furthest ahead in virtual time, if that is ahead of s's VM.
+ */
+static void preempt_for(struct vcpu_slot *s)
+{
+	struct worker *victim = NULL;
+	uint64_t vt = s->vm->sched.vtime + PREEMPT_NS;
+	unsigned i;
+
+	for (i = 0; i < S.nworkers; i++) {
+		struct worker *w = &S.w[i];
+
+		if ((s->sched.pin && s->sched.pin != (int)i + 1) || !w->cur || w->cur->vm == s->vm)
+			continue;
+		if (w->cur->vm->sched.vtime > vt &&
+		    (!victim || w->cur->vm->sched.vtime > victim->cur->vm->sched.vtime))
+			victim = w;
+	}
+	if (victim) {
+		victim->cur->sched.st.preempted++;
+		atomic_store(&victim->preempt, true);
+		vcpu_kick(&victim->cur->vcpu, VCPU_REQ_STOP);
+	}
+}
+
+/*
+ * Someone should run s: an idle worker allowed to, or the timer thread if
+ * its VM is capped; for a wakeup, else a worker running a VM ahead of it.
+ */
+static void notify(struct vcpu_slot *s, uint64_t now, bool wakeup)
 {
 	unsigned i;
 
@@ -207,15 +239,17 @@ static void notify(struct vcpu_slot *s, uint64_t now)
 			pthread_cond_signal(&S.timer_cond);
 		return;
 	}
-	if (s->sched.pin) {
+	if (s->sched.pin && S.w[s->sched.pin - 1].idle) {
 		notify_worker(&S.w[s->sched.pin - 1]);
 		return;
 	}
-	for (i = 0; i < S.nworkers; i++)
+	for (i = 0; i < S.nworkers && !s->sched.pin; i++)
 		if (S.w[i].idle) {
 			notify_worker(&S.w[i]);
 			return;
 		}
+	if (wakeup)
+		preempt_for(s);
 }
 
 /* IDLE -> RUNNABLE. */
@@ -242,7 +276,7 @@ static void make_runnable(struct vcpu_slot *s, uint64_t now)
 	s->sched.since = now;
 	vm->sched.nqueued++;
 	rq_append(s);
-	notify(s, now);
+	notify(s, now, true);
 }
 
 static void dequeue(struct vcpu_slot *s, uint64_t now)
@@ -334,7 +368,7 @@ static void put(struct vcpu_slot *s, uint64_t cpu_ns, uint64_t now)
 		s->sched.state = SCHED_RUNNABLE;
 		vm->sched.nqueued++;
 		rq_append(s);
-		notify(s, now);
+		notify(s, now, false);
 	} else {
 		s->sched.yield = false;
 		s->sched.deadline = UINT64_MAX;
@@ -359,7 +393,7 @@ static void put(struct vcpu_slot *s, uint64_t cpu_ns, uint64_t now)
  * slices end on time even where a quantum takes longer (a slow host, TSan).
  * Returns like vm_vcpu_step().
  */
-static int run_slice(struct vcpu_slot *s, uint64_t limit_ns)
+static int run_slice(struct worker *w, struct vcpu_slot *s, uint64_t limit_ns)
 {
 	struct vm *vm = s->vm;
 	uint64_t t0 = host_time_ns(), t = t0, ts, budget, i0;
@@ -391,7 +425,7 @@ static int run_slice(struct vcpu_slot *s, uint64_t limit_ns)
 		t = host_time_ns();
 		if (s->vcpu.stats.instret - i0 >= 4096 && t - ts >= 10000)
 			s->sched.ipus = (s->vcpu.stats.instret - i0) * 1000 / (t - ts);
-		if (rc <= 0 || t - t0 >= limit_ns)
+		if (rc <= 0 || t - t0 >= limit_ns || atomic_load(&w->preempt))
 			break;
 	}
 	return rc;
@@ -419,13 +453,16 @@ static void *worker_main(void *arg)
 			limit = (uint64_t)s->vm->sched.cap_budget > MIN_SLICE_NS
 			            ? (uint64_t)s->vm->sched.cap_budget
 			            : MIN_SLICE_NS;
+		w->cur = s;
+		atomic_store(&w->preempt, false);
 		pthread_mutex_unlock(&S.lock);
 		c0 = thread_cpu_ns();
-		rc = run_slice(s, limit);
+		rc = run_slice(w, s, limit);
 		c0 = thread_cpu_ns() - c0;
 		if (rc < 0)
 			vm_request_end(s->vm, VM_END_VMM_ERROR, 0);
 		pthread_mutex_lock(&S.lock);
+		w->cur = NULL;
 		put(s, c0, host_time_ns());
 	}
 	pthread_mutex_unlock(&S.lock);
@@ -454,7 +491,7 @@ static void *timer_main(void *arg)
 		}
 		for (s = S.rq_head; s; s = s->sched.next) {
 			if (cap_ok(s->vm, now)) {
-				notify(s, now);
+				notify(s, now, false);
 			} else if (cap_until(s->vm) < next) {
 				next = cap_until(s->vm);
 			}
@@ -626,7 +663,7 @@ int sched_vcpu_pin(struct vm *vm, unsigned hart, int worker)
 	s = &vm->cpus[hart];
 	s->sched.pin = worker + 1;
 	if (s->sched.state == SCHED_RUNNABLE)
-		notify(s, host_time_ns());
+		notify(s, host_time_ns(), false);
 	pthread_mutex_unlock(&S.lock);
 	return 0;
 }
@@ -641,6 +678,7 @@ static void add_stats(struct sched_stats *o, const struct vcpu_slot *s, uint64_t
 	o->schedules += st->schedules;
 	o->wakeups += st->wakeups;
 	o->yields += st->yields;
+	o->preempted += st->preempted;
 	o->timer_wakeups += st->timer_wakeups;
 	o->wake_lat_sum_ns += st->wake_lat_sum_ns;
 	if (st->wake_lat_max_ns > o->wake_lat_max_ns)

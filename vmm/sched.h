@@ -25,12 +25,13 @@ struct vm;
 
 /* Accounting of one vCPU, or summed over a VM's vCPUs. Times in ns. */
 struct sched_stats {
-	uint64_t run_ns;        /* CPU time spent running it on workers (thread CPU clock) */
-	uint64_t steal_ns;      /* runnable but waiting for a worker (includes cap throttling) */
-	uint64_t wait_ns;       /* not runnable: parked in wfi, hart stopped, VM paused */
-	uint64_t schedules;     /* times a worker picked it */
-	uint64_t wakeups;       /* parked -> runnable transitions */
-	uint64_t yields;        /* pause-loop exits that yielded the worker */
+	uint64_t run_ns;    /* CPU time spent running it on workers (thread CPU clock) */
+	uint64_t steal_ns;  /* runnable but waiting for a worker (includes cap throttling) */
+	uint64_t wait_ns;   /* not runnable: parked in wfi, hart stopped, VM paused */
+	uint64_t schedules; /* times a worker picked it */
+	uint64_t wakeups;   /* parked -> runnable transitions */
+	uint64_t yields;    /* pause-loop exits that yielded the worker */
+	uint64_t preempted; /* slices cut short for a woken vCPU of a VM behind in virtual time */
 	uint64_t timer_wakeups; /* wakeups by its timer deadline, and their latency: */
 	uint64_t wake_lat_sum_ns, wake_lat_max_ns; /* deadline -> running on a worker */
 	uint64_t worker_mask;                      /* bit w: it ran on worker w (w < 64) */
