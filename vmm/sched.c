@@ -52,8 +52,8 @@ static struct {
 	struct worker *w;
 	struct vcpu_slot *rq_head, *rq_tail; /* RUNNABLE vCPUs, in arrival order */
 	struct vcpu_slot *park_head;         /* IDLE vCPUs in wfi with a timer deadline */
-	uint64_t min_vtime;                  /* where a waking VM's virtual time catches up to */
-	uint64_t timer_next;                 /* when the timer thread wakes next */
+	uint64_t min_vtime;  /* floor of busy VMs' virtual time (busy_min_vtime()) */
+	uint64_t timer_next; /* when the timer thread wakes next */
 	uint64_t slice_ns;
 	unsigned nattached;
 } S = {
@@ -252,6 +252,27 @@ static void notify(struct vcpu_slot *s, uint64_t now, bool wakeup)
 		preempt_for(s);
 }
 
+/*
+ * The least virtual time of the VMs with a vCPU queued or running, kept as a
+ * floor that only rises (with no VM busy, the last one seen).
+ */
+static uint64_t busy_min_vtime(void)
+{
+	uint64_t m = UINT64_MAX;
+	struct vcpu_slot *s;
+	unsigned i;
+
+	for (s = S.rq_head; s; s = s->sched.next)
+		if (s->vm->sched.vtime < m)
+			m = s->vm->sched.vtime;
+	for (i = 0; i < S.nworkers; i++)
+		if (S.w[i].cur && S.w[i].cur->vm->sched.vtime < m)
+			m = S.w[i].cur->vm->sched.vtime;
+	if (m != UINT64_MAX && m > S.min_vtime)
+		S.min_vtime = m;
+	return S.min_vtime;
+}
+
 /* IDLE -> RUNNABLE. */
 static void make_runnable(struct vcpu_slot *s, uint64_t now)
 {
@@ -270,7 +291,7 @@ static void make_runnable(struct vcpu_slot *s, uint64_t now)
 	 * time: enough to run soon after a wakeup, too little to starve the busy.
 	 */
 	if (!vm->sched.nrunning && !vm->sched.nqueued &&
-	    vm->sched.vtime + 2 * S.slice_ns < S.min_vtime)
+	    vm->sched.vtime + 2 * S.slice_ns < busy_min_vtime())
 		vm->sched.vtime = S.min_vtime - 2 * S.slice_ns;
 	s->sched.state = SCHED_RUNNABLE;
 	s->sched.since = now;
@@ -341,8 +362,6 @@ static struct vcpu_slot *pick(struct worker *w, uint64_t now)
 		s->sched.deadline = UINT64_MAX;
 	}
 	s->sched.since = now;
-	if (s->vm->sched.vtime > S.min_vtime)
-		S.min_vtime = s->vm->sched.vtime;
 	return s;
 }
 
@@ -737,7 +756,7 @@ int sched_attach(struct vm *vm)
 	}
 	now = host_time_ns();
 	vm->sched.attached = true;
-	vm->sched.vtime = S.min_vtime;
+	vm->sched.vtime = busy_min_vtime();
 	vm->sched.cap_last = now;
 	vm->sched.cap_budget = 0;
 	S.nattached++;

@@ -372,6 +372,38 @@ static void test_pin(void)
 	CHECK_EQ("vm2 only on worker 1", st[2].worker_mask, 2);
 	CHECK_EQ("vm0 and vm2 shared worker 1", st[0].schedules > 2 && st[2].schedules > 2, 1);
 	CHECK_EQ("all progressed", gword(vms[0], 0) && gword(vms[1], 0) && gword(vms[2], 0), 1);
+	/* vm_pause() returns only when no vCPU of the VM runs guest code. */
+	for (i = 0; i < 3; i++)
+		vm_resume(vms[i]);
+	for (unsigned round = 0, moved = 0, ran = 0; round < 60; round++) {
+		struct vm *v = vms[round % 3];
+		uint64_t c0, c1;
+		struct sched_stats s1;
+
+		CHECK_EQ("pause", vm_pause(v), 0);
+		sched_vm_stats(v, &s1);
+		moved += s1.running;
+		c0 = gword(v, 0);
+		sleep_ms(2);
+		c1 = gword(v, 0);
+		moved += c1 != c0;
+		CHECK_EQ("resume", vm_resume(v), 0);
+		/* Resumed, it runs again: look (paused) every 10 ms, for up to 2 s. */
+		for (unsigned tries = 0; tries < 200; tries++) {
+			sleep_ms(10);
+			CHECK_EQ("pause", vm_pause(v), 0);
+			c0 = gword(v, 0);
+			CHECK_EQ("resume", vm_resume(v), 0);
+			if (c0 != c1) {
+				ran++;
+				break;
+			}
+		}
+		if (round == 59) {
+			CHECK_EQ("nothing ran while paused", moved, 0);
+			CHECK_EQ("each resume ran the guest again", ran, 60);
+		}
+	}
 	for (i = 0; i < 3; i++)
 		end_vm(vms[i]);
 	sched_fini();
