@@ -155,7 +155,7 @@ build/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c dev/virtqueue.c dev/iov.c
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 
 build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(ENGINE_SRCS) $(wildcard cpu/*.h mmu/*.h) \
-		vmm/vm.c vmm/run.c vmm/sbi.c vmm/bus.c vmm/fdt.c vmm/console.c
+		vmm/vm.c vmm/run.c vmm/sched.c vmm/sbi.c vmm/bus.c vmm/fdt.c vmm/console.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lfdt -lm -o $@
 
