@@ -28,6 +28,8 @@ static void usage(FILE *f)
 	        "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
 	        "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
 	        "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
+	        "      --disk IMG,overlay=FILE  IMG is a read-only base shared by many VMs;\n"
+	        "                      writes go to the copy-on-write FILE (created if missing)\n"
 	        "      --rng           a virtio-rng device (entropy from the host)\n"
 	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
 	        "      --stats         print per-vCPU exit and device counters when the VM ends\n"
@@ -71,7 +73,8 @@ static int too_many_virtio(void)
 	return VM_END_VMM_ERROR;
 }
 
-/* --disk PATH[,ro]: the options follow the first comma. 0, or nonzero once it said why. */
+/* --disk PATH[,ro][,overlay=FILE]: the options follow the first comma. 0, or nonzero once it said
+ * why. */
 static int parse_disk(char *arg, struct vm_config *cfg)
 {
 	struct vm_disk_config *d = &cfg->disks[cfg->ndisks];
@@ -93,10 +96,23 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 			*next++ = '\0';
 		if (!strcmp(opt, "ro")) {
 			d->read_only = true;
+		} else if (!strncmp(opt, "overlay=", 8)) {
+			d->overlay = opt + 8;
+			if (!*d->overlay) {
+				fprintf(stderr, "rvisor: --disk: overlay= needs a file name\n");
+				return -1;
+			}
 		} else {
-			fprintf(stderr, "rvisor: --disk: unknown option '%s' (known: ro)\n", opt);
+			fprintf(stderr,
+			        "rvisor: --disk: unknown option '%s' (known: ro, overlay=FILE)\n",
+			        opt);
 			return -1;
 		}
+	}
+	if (d->overlay && d->read_only) {
+		fprintf(stderr, "rvisor: --disk: ro and overlay= exclude each other (the base is "
+		                "never written; the overlay takes the writes)\n");
+		return -1;
 	}
 	cfg->ndisks++;
 	return 0;
