@@ -31,6 +31,9 @@ static void usage(FILE *f)
 	        "      --disk IMG,overlay=FILE  IMG is a read-only base shared by many VMs;\n"
 	        "                      writes go to the copy-on-write FILE (created if missing)\n"
 	        "      --rng           a virtio-rng device (entropy from the host)\n"
+	        "      --console       a virtio-console: the guest's /dev/hvc0 on this terminal;\n"
+	        "                      terminal input goes to hvc0 instead of the UART (boot\n"
+	        "                      Linux with console=hvc0 for its shell there)\n"
 	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
 	        "      --stats         print per-vCPU exit and device counters when the VM ends\n"
 	        "\n"
@@ -149,6 +152,7 @@ static int cmd_run(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "rng", no_argument, NULL, 'R' },
+		{ "console", no_argument, NULL, 'C' },
 		{ "trace-exits", no_argument, NULL, 'T' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -192,6 +196,17 @@ static int cmd_run(int argc, char **argv)
 			if (!cfg.rng && vm_config_nvirtio(&cfg) >= VM_MAX_VIRTIO)
 				return too_many_virtio();
 			cfg.rng = true;
+			break;
+		case 'C':
+			if (cfg.virtio_console) {
+				fprintf(
+				    stderr,
+				    "rvisor: --console given twice (one virtio-console per VM)\n");
+				return VM_END_VMM_ERROR;
+			}
+			if (vm_config_nvirtio(&cfg) >= VM_MAX_VIRTIO)
+				return too_many_virtio();
+			cfg.virtio_console = true;
 			break;
 		case 'T': cfg.trace_exits = true; break;
 		case 'S': stats = true; break;
