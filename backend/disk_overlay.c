@@ -56,13 +56,13 @@ struct overlay {
 	struct disk disk;
 	struct disk *base;
 	int fd;
-	uint64_t cluster;  /* bytes */
-	uint64_t entries;  /* clusters */
+	uint64_t cluster; /* bytes */
+	uint64_t entries; /* clusters */
 	uint64_t table_off, data_off;
-	uint64_t *table;   /* host order */
-	uint64_t next_free; /* where the next cluster is allocated */
+	uint64_t *table;             /* host order */
+	uint64_t next_free;          /* where the next cluster is allocated */
 	uint64_t dirty_lo, dirty_hi; /* table entries [lo, hi) not yet in the file */
-	uint8_t *buf;      /* one cluster, for copy-on-write */
+	uint8_t *buf;                /* one cluster, for copy-on-write */
 	pthread_mutex_t lock;
 	char path[];
 };
@@ -456,11 +456,11 @@ static const struct disk_ops overlay_ops = {
 	.close = ovl_close,
 };
 
-#define FAIL(code, ...)                                          \
-	do {                                                     \
-		snprintf(err, errlen, __VA_ARGS__);              \
-		rc = (code);                                     \
-		goto fail;                                       \
+#define FAIL(code, ...)                             \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		rc = (code);                        \
+		goto fail;                          \
 	} while (0)
 
 /* A new overlay: header and an all-base table (a sparse hole), made durable. */
@@ -520,8 +520,9 @@ static int load_overlay(struct overlay *o, const char *base_path, const struct b
 		     "base image '%s' changed since overlay '%s' was made over it ('%s'): "
 		     "the overlay's data would no longer match; refusing to use it",
 		     base_path, o->path, (char *)h + H_BASE_PATH);
-	rc = file_size < o->data_off ? -EIO
-	                             : full_io(o->fd, o->table, o->entries * 8, o->table_off, false);
+	rc = file_size < o->data_off
+	         ? -EIO
+	         : full_io(o->fd, o->table, o->entries * 8, o->table_off, false);
 	if (rc)
 		FAIL(-EINVAL, "overlay '%s' is corrupt (table truncated)", o->path);
 	/* Every entry: base, zero, or its own whole data cluster inside the file. */
@@ -536,15 +537,16 @@ static int load_overlay(struct overlay *o, const char *base_path, const struct b
 		if (e == ENT_BASE || e == ENT_ZERO)
 			continue;
 		c = (e - o->data_off) / o->cluster;
-		if (e < o->data_off || e % o->cluster || c >= nclusters || (seen[c / 8] >> c % 8) & 1)
+		if (e < o->data_off || e % o->cluster || c >= nclusters ||
+		    (seen[c / 8] >> c % 8) & 1)
 			FAIL(-EINVAL,
 			     "overlay '%s' is corrupt (table entry %" PRIu64 " = %#" PRIx64 ")",
 			     o->path, i, e);
 		seen[c / 8] |= (uint8_t)(1u << c % 8);
 	}
 	/* Space past the last whole cluster (a crash mid-allocation) is never used. */
-	o->next_free = o->data_off + ((file_size - o->data_off + o->cluster - 1) / o->cluster) *
-	                                 o->cluster;
+	o->next_free =
+	    o->data_off + ((file_size - o->data_off + o->cluster - 1) / o->cluster) * o->cluster;
 	rc = 0;
 fail:
 	free(seen);
