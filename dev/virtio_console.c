@@ -77,7 +77,8 @@ static void *size_thread(void *arg)
 			continue;
 		if (tty_size(v->tty_fd, &sz) && sz != atomic_exchange(&v->size, sz)) {
 			atomic_fetch_add(&v->stats.resizes, 1);
-			virtio_mmio_config_changed(&v->mmio); /* 5.3.6: the driver rereads the size */
+			virtio_mmio_config_changed(
+			    &v->mmio); /* 5.3.6: the driver rereads the size */
 		}
 	}
 	return NULL;
