@@ -124,6 +124,12 @@ unsigned virtio_console_receive(void *opaque, const uint8_t *buf, unsigned n)
 		v->stats.rx_dropped += n;
 		return n;
 	}
+	/*
+	 * Linux's hvc drops a size that arrives while no tty has the console open,
+	 * as at probe time: say it again when the first input arrives.
+	 */
+	if (v->tty_fd >= 0 && !atomic_exchange(&v->size_announced, true))
+		virtio_mmio_config_changed(&v->mmio);
 	while (took < n) {
 		int rc = virtq_pop(vq, &c);
 		size_t k;
@@ -159,6 +165,14 @@ static void con_notify(void *dev, unsigned queue)
 		iothread_kick(&v->io);
 }
 
+/* Device reset (queue_lock held). */
+static void con_reset(void *dev)
+{
+	struct virtio_console *v = dev;
+
+	atomic_store(&v->size_announced, false);
+}
+
 static void con_config_read(void *dev, uint32_t off, void *buf, unsigned len)
 {
 	struct virtio_console *v = dev;
@@ -181,6 +195,7 @@ static const struct virtio_device_ops con_ops = {
 	.config_size = sizeof(struct virtio_console_config),
 	.config_read = con_config_read,
 	.queue_notify = con_notify,
+	.reset = con_reset,
 };
 
 int virtio_console_init(struct virtio_console *v, struct vm *vm, struct plic *plic, unsigned slot,

@@ -38,9 +38,10 @@ struct virtio_console {
 	struct virtio_mmio mmio;
 	struct iothread io;
 	struct console *con;
-	int tty_fd;            /* the terminal whose size is reported; -1: none (no F_SIZE) */
-	_Atomic uint32_t size; /* cols | rows << 16 */
-	int winch_pipe[2];     /* SIGWINCH -> size thread */
+	int tty_fd;                  /* the terminal whose size is reported; -1: none (no F_SIZE) */
+	_Atomic uint32_t size;       /* cols | rows << 16 */
+	_Atomic bool size_announced; /* since the last reset (see virtio_console_receive) */
+	int winch_pipe[2];           /* SIGWINCH -> size thread */
 	int stop_pipe[2];
 	pthread_t size_thread;
 	bool size_thread_running;
