@@ -53,7 +53,7 @@ def write_files(b, name, size):
 
 
 def only_own(b, name, other):
-    out = b.run("ls /mnt")
+    out = b.run("ls /mnt | cat")
     check("%s: sees its own files, not %s's (%s)" % (name, other, " ".join(out.split())),
           "%s.txt" % name in out.split() and "%s.txt" % other not in out.split(), out)
 
