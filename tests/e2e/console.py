@@ -68,7 +68,7 @@ class PtyGuest(Guest):
         os.write(self.master, text.encode())
 
 
-def run(g, command, timeout=60):
+def run(g, command, timeout=300):
     st, out = g.run(command, timeout)
     if st != 0:
         raise GuestError("'%s' exited %d:\n%s" % (command, st, out))
@@ -79,7 +79,7 @@ def test_tty(args):
     print("== --console on a terminal, console=%s" % HVC)
     g = PtyGuest(*args, rows=37, cols=111, extra=["--console", "--stats"])
     try:
-        g.expect(re.escape(PROMPT), 120)
+        g.expect(re.escape(PROMPT), 300)  # slow under TSan on a busy host
         # The first input makes the device announce the size (Linux's hvc ignores it
         # before a tty is open): the shell redraws its line. Let that settle first.
         g.send("\n")
@@ -125,7 +125,7 @@ def test_pipes(args):
     print("== --console on pipes (no terminal: no size)")
     g = Guest(*args, cpus=1, append="console=" + HVC, extra=["--console"])
     try:
-        g.expect(re.escape(PROMPT), 120)
+        g.expect(re.escape(PROMPT), 300)  # slow under TSan on a busy host
         out = run(g, "tty; echo in-$((6*7))")
         check("shell on %s over pipes (%s)" % (HVC, " ".join(out.split())),
               out.split() == ["/dev/" + HVC, "in-42"], out)
