@@ -13,47 +13,28 @@ static unsigned uart_sink(void *opaque, const uint8_t *buf, unsigned n)
 	return uart_receive(opaque, buf, n);
 }
 
-/* A virtio-blk device for an open disk, in the next slot; serial: the image's file name. */
-static int attach_disk(struct vm *vm, struct platform *p, const char *path, struct disk *disk,
-                       char *err, size_t errlen);
-
-/* --disk BASE,overlay=FILE: the guest sees BASE, its writes go to FILE. */
-static int add_overlay_disk(struct vm *vm, struct platform *p, const struct vm_disk_config *dc,
-                            char *err, size_t errlen)
-{
-	struct disk *disk;
-	int rc = disk_overlay_open(dc->path, dc->overlay, &disk, err, errlen);
-
-	return rc ? rc : attach_disk(vm, p, dc->path, disk, err, errlen);
-}
-
 /* A virtio-blk disk in the next virtio-mmio slot; its serial is the image's file name. */
 static int add_disk(struct vm *vm, struct platform *p, const struct vm_disk_config *dc, char *err,
                     size_t errlen)
 {
+	char serial[VIRTIO_BLK_ID_BYTES + 1], *copy;
+	struct virtio_blk *b;
 	struct disk *disk;
 	int rc;
 
+	/* --disk BASE,overlay=FILE: the guest sees BASE, its writes go to FILE. */
 	if (dc->overlay)
-		return add_overlay_disk(vm, p, dc, err, errlen);
-	rc = disk_raw_open(dc->path, dc->read_only, &disk);
+		rc = disk_overlay_open(dc->path, dc->overlay, &disk, err, errlen);
+	else
+		rc = disk_raw_open(dc->path, dc->read_only, &disk);
 	if (rc) {
-		snprintf(err, errlen, "cannot open disk '%s': %s%s", dc->path,
-		         rc == -EBUSY ? "in use by another VM or process" : strerror(-rc),
-		         rc == -EROFS || rc == -EACCES ? " (use --disk PATH,ro)" : "");
+		if (!dc->overlay)
+			snprintf(err, errlen, "cannot open disk '%s': %s%s", dc->path,
+			         rc == -EBUSY ? "in use by another VM or process" : strerror(-rc),
+			         rc == -EROFS || rc == -EACCES ? " (use --disk PATH,ro)" : "");
 		return rc;
 	}
-	return attach_disk(vm, p, dc->path, disk, err, errlen);
-}
-
-static int attach_disk(struct vm *vm, struct platform *p, const char *path, struct disk *disk,
-                       char *err, size_t errlen)
-{
-	char serial[VIRTIO_BLK_ID_BYTES + 1], *copy;
-	struct virtio_blk *b;
-	int rc;
-
-	copy = strdup(path);
+	copy = strdup(dc->path);
 	b = calloc(1, sizeof(*b));
 	if (!copy || !b) {
 		free(copy);
@@ -67,7 +48,7 @@ static int attach_disk(struct vm *vm, struct platform *p, const char *path, stru
 	p->blk[p->nblk++] = b;
 	rc = virtio_blk_init(b, vm, &p->plic, p->next_slot++, disk, serial);
 	if (rc)
-		snprintf(err, errlen, "cannot create the virtio-blk device for '%s': %s", path,
+		snprintf(err, errlen, "cannot create the virtio-blk device for '%s': %s", dc->path,
 		         strerror(-rc));
 	return rc;
 }
