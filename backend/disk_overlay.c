@@ -553,6 +553,23 @@ fail:
 	return rc;
 }
 
+/*
+ * A crash inside create_overlay() leaves the file at data_off bytes with no
+ * header yet: it holds no data, so it is safe to initialise it again.
+ */
+static bool interrupted_create(struct overlay *o, uint64_t file_size)
+{
+	uint8_t h[OVL_HEADER_SIZE];
+	unsigned i;
+
+	if (file_size != o->data_off || full_io(o->fd, h, sizeof(h), 0, false))
+		return false;
+	for (i = 0; i < sizeof(h); i++)
+		if (h[i])
+			return false;
+	return true;
+}
+
 int disk_overlay_open(const char *base_path, const char *path, struct disk **out, char *err,
                       size_t errlen)
 {
@@ -598,7 +615,7 @@ int disk_overlay_open(const char *base_path, const char *path, struct disk **out
 	o->buf = malloc(o->cluster);
 	if (!o->table || !o->buf)
 		FAIL(-ENOMEM, "out of memory");
-	if (st.st_size == 0) {
+	if (st.st_size == 0 || interrupted_create(o, (uint64_t)st.st_size)) {
 		/* New (or an empty file made for us): all clusters read from the base. */
 		rc = create_overlay(o, base_path, &id);
 		if (rc)

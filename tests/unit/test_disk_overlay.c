@@ -211,6 +211,38 @@ static void test_locking(void)
 	disk_close(d);
 }
 
+static void corrupt_at(off_t off, const void *bytes, size_t n);
+
+/* A crash during creation leaves a sized file with no header: it is initialised again. */
+static void test_interrupted_create(void)
+{
+	struct disk *d;
+
+	ovpath = ovcrash;
+	cur = "interrupted create";
+	CHECK_EQ("make the file", close(open(ovcrash, O_CREAT | O_WRONLY, 0644)), 0);
+	CHECK_EQ("size", truncate(ovcrash, CL), 0);
+	d = open_ok("interrupted create: initialised again");
+	{
+		uint8_t buf[64];
+		uint64_t bad = 0;
+
+		CHECK_EQ("read", dread(d, buf, sizeof(buf), 3 * CL), 0);
+		for (unsigned i = 0; i < sizeof(buf); i++)
+			bad += buf[i] != base_byte(3 * CL + i);
+		CHECK_EQ("reads the base", bad, 0);
+	}
+	disk_close(d);
+	/* The same size with something in the header is not ours to overwrite. */
+	unlink(ovcrash);
+	CHECK_EQ("make the file", close(open(ovcrash, O_CREAT | O_WRONLY, 0644)), 0);
+	CHECK_EQ("size", truncate(ovcrash, CL), 0);
+	corrupt_at(100, "x", 1);
+	expect_refused("sized file with junk in the header", "not an rvisor overlay");
+	unlink(ovcrash);
+	ovpath = ovfile;
+}
+
 static void corrupt_at(off_t off, const void *bytes, size_t n)
 {
 	int fd = open(ovpath, O_WRONLY);
@@ -294,6 +326,7 @@ int main(void)
 	test_basics();
 	test_crash();
 	test_locking();
+	test_interrupted_create();
 	test_refusals();
 	cur = "missing base";
 	{
