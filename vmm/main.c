@@ -31,7 +31,12 @@ static void usage(FILE *f)
 	    "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
 	    "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
 	    "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
+	    "      --disk IMG,overlay=FILE  IMG is a read-only base shared by many VMs;\n"
+	    "                      writes go to the copy-on-write FILE (created if missing)\n"
 	    "      --rng           a virtio-rng device (entropy from the host)\n"
+	    "      --console       a virtio-console (a guest hvc port) on this terminal;\n"
+	    "                      terminal input goes to it instead of the UART (boot\n"
+	    "                      Linux with console=hvcN, hvc1 if hvc0 is the SBI console)\n"
 	    "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
 	    "      --stats         print per-vCPU exit, scheduler and device counters when the\n"
 	    "                      VM ends\n"
@@ -80,7 +85,8 @@ static int too_many_virtio(void)
 	return VM_END_VMM_ERROR;
 }
 
-/* --disk PATH[,ro]: the options follow the first comma. 0, or nonzero once it said why. */
+/* --disk PATH[,ro][,overlay=FILE]: the options follow the first comma. 0, or nonzero once it said
+ * why. */
 static int parse_disk(char *arg, struct vm_config *cfg)
 {
 	struct vm_disk_config *d = &cfg->disks[cfg->ndisks];
@@ -102,10 +108,23 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 			*next++ = '\0';
 		if (!strcmp(opt, "ro")) {
 			d->read_only = true;
+		} else if (!strncmp(opt, "overlay=", 8)) {
+			d->overlay = opt + 8;
+			if (!*d->overlay) {
+				fprintf(stderr, "rvisor: --disk: overlay= needs a file name\n");
+				return -1;
+			}
 		} else {
-			fprintf(stderr, "rvisor: --disk: unknown option '%s' (known: ro)\n", opt);
+			fprintf(stderr,
+			        "rvisor: --disk: unknown option '%s' (known: ro, overlay=FILE)\n",
+			        opt);
 			return -1;
 		}
+	}
+	if (d->overlay && d->read_only) {
+		fprintf(stderr, "rvisor: --disk: ro and overlay= exclude each other (the base is "
+		                "never written; the overlay takes the writes)\n");
+		return -1;
 	}
 	cfg->ndisks++;
 	return 0;
@@ -238,6 +257,7 @@ static int cmd_run(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "rng", no_argument, NULL, 'R' },
+		{ "console", no_argument, NULL, 'C' },
 		{ "trace-exits", no_argument, NULL, 'T' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -287,6 +307,17 @@ static int cmd_run(int argc, char **argv)
 			if (!cfg.rng && vm_config_nvirtio(&cfg) >= VM_MAX_VIRTIO)
 				return too_many_virtio();
 			cfg.rng = true;
+			break;
+		case 'C':
+			if (cfg.virtio_console) {
+				fprintf(
+				    stderr,
+				    "rvisor: --console given twice (one virtio-console per VM)\n");
+				return VM_END_VMM_ERROR;
+			}
+			if (vm_config_nvirtio(&cfg) >= VM_MAX_VIRTIO)
+				return too_many_virtio();
+			cfg.virtio_console = true;
 			break;
 		case 'T': cfg.trace_exits = true; break;
 		case 'S': stats = true; break;

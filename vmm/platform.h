@@ -13,6 +13,7 @@
 #include "dev/plic.h"
 #include "dev/uart.h"
 #include "dev/virtio_blk.h"
+#include "dev/virtio_console.h"
 #include "dev/virtio_rng.h"
 #include "vmm/console.h"
 
@@ -24,6 +25,7 @@ struct platform {
 	unsigned nblk;
 	unsigned next_slot; /* the next free virtio-mmio slot */
 	struct virtio_rng *rng;
+	struct virtio_console *vcon; /* --console: terminal input goes here, not to the UART */
 };
 
 /* Create the VM's devices; on error, err says what went wrong. 0 or -errno. */

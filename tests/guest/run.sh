@@ -75,6 +75,7 @@ test_devices() {
 	case $1 in
 	virtio_blk) echo disk disk-ro ;;
 	virtio_hostile) echo disk ;;
+	virtio_console_hostile) echo console ;;
 	esac
 }
 
@@ -82,6 +83,15 @@ test_devices() {
 add_devices() {
 	local n=0 dev img
 	for dev in $(test_devices "$1"); do
+		if [ "$dev" = console ]; then # a virtio-console, output to the log
+			if [ "$runner" = qemu ]; then
+				cmd+=(-global virtio-mmio.force-legacy=false -chardev null,id=vc0
+					-device virtio-serial-device -device virtconsole,chardev=vc0)
+			else
+				cmd+=(--console)
+			fi
+			continue
+		fi
 		img=$2/disk$n.img
 		if [ "$dev" = disk-ro ]; then
 			yes rvisor | head -c 1048576 >"$img"
