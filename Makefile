@@ -8,6 +8,8 @@ SAN ?=
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -fno-strict-aliasing -pthread -I. -MMD -MP
 LDLIBS := -lfdt -lm -pthread
+# rvisor host / vm / top: the management API (server and client) and the live view
+LDLIBS += $(shell pkg-config --libs libmicrohttpd jansson libcurl ncurses)
 
 ifeq ($(SAN),address)
 BUILD := build/asan
