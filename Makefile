@@ -76,6 +76,7 @@ e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
+	. ./$(E2E_ENV) && tests/e2e/api.py $(RVISOR) "$$KERNEL" "$$INITRD"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -173,6 +174,15 @@ bench: $(RVISOR)
 
 bench-boot: $(RVISOR) $(GUEST_ENV)
 	. ./$(GUEST_ENV) && bench/boot.py $(RVISOR) "$$KERNEL" "$$INITRD" 5 1
+
+# Many VMs in one `rvisor host` next to one QEMU per VM: boot rate, memory
+# per idle VM, aggregate MIPS with 1, 2, 4, ... guests (MULTI_VMS Linux VMs).
+MULTI_VMS ?= 8
+.PHONY: bench-multi
+bench-multi: $(RVISOR) $(GUEST_ENV)
+	$(MAKE) -s -C bench O="$$(pwd)/build/bench" >/dev/null
+	. ./$(GUEST_ENV) && bench/multivm.py $(RVISOR) "$$KERNEL" "$$INITRD" build/bench/bench.elf \
+		--vms $(MULTI_VMS)
 
 # The benchmark suite (bench/README.md): rvisor next to QEMU and native on the
 # same Linux guest and in-guest workloads, ROUNDS interleaved rounds; prints
