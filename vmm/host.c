@@ -423,10 +423,49 @@ static size_t ring_tail(struct hvm_console *c, uint8_t *out, size_t max, uint64_
 	return n;
 }
 
+#define CLIENT_BUF (2 * CONSOLE_RING)
+
 static void client_close(struct hvm_console *c, unsigned i)
 {
 	close(c->clients[i]);
 	c->clients[i] = -1;
+	free(c->pending[i]);
+	c->pending[i] = NULL;
+	c->npending[i] = 0;
+}
+
+/* Queue output for a client; a client that does not read loses the oldest. */
+static void client_queue(struct hvm_console *c, unsigned i, const uint8_t *buf, size_t n)
+{
+	size_t drop;
+
+	if (n > CLIENT_BUF) {
+		buf += n - CLIENT_BUF;
+		n = CLIENT_BUF;
+	}
+	if (c->npending[i] + n > CLIENT_BUF) {
+		drop = c->npending[i] + n - CLIENT_BUF;
+		memmove(c->pending[i], c->pending[i] + drop, c->npending[i] - drop);
+		c->npending[i] -= drop;
+	}
+	memcpy(c->pending[i] + c->npending[i], buf, n);
+	c->npending[i] += n;
+}
+
+static void client_flush(struct hvm_console *c, unsigned i)
+{
+	ssize_t r;
+
+	if (!c->npending[i])
+		return;
+	r = send(c->clients[i], c->pending[i], c->npending[i], MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			client_close(c, i);
+		return;
+	}
+	memmove(c->pending[i], c->pending[i] + r, c->npending[i] - (size_t)r);
+	c->npending[i] -= (size_t)r;
 }
 
 static void *console_server(void *arg)
@@ -443,7 +482,10 @@ static void *console_server(void *arg)
 		p[1] = (struct pollfd){ .fd = c->out_pipe[0], .events = POLLIN };
 		p[2] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
 		for (i = 0; i < CONSOLE_CLIENTS; i++)
-			p[n++] = (struct pollfd){ .fd = c->clients[i], .events = POLLIN };
+			p[n++] =
+			    (struct pollfd){ .fd = c->clients[i],
+				             .events =
+				                 (short)(POLLIN | (c->npending[i] ? POLLOUT : 0)) };
 		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -456,45 +498,47 @@ static void *console_server(void *arg)
 			if (r > 0) {
 				ring_put(c, buf, (size_t)r);
 				for (i = 0; i < CONSOLE_CLIENTS; i++)
-					if (c->clients[i] >= 0 &&
-					    send(c->clients[i], buf, (size_t)r,
-					         MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-					    errno != EAGAIN && errno != EWOULDBLOCK)
-						client_close(c, i); /* slow clients miss output */
+					if (c->clients[i] >= 0)
+						client_queue(c, i, buf, (size_t)r);
 			}
 		}
 		if (p[2].revents) {
 			int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 			if (fd >= 0) {
-				uint8_t *replay = malloc(CONSOLE_RING);
-				size_t len = replay ? ring_tail(c, replay, CONSOLE_RING, NULL) : 0;
-
 				for (i = 0; i < CONSOLE_CLIENTS && c->clients[i] >= 0; i++)
 					;
-				if (i == CONSOLE_CLIENTS) {
+				if (i == CONSOLE_CLIENTS || !(c->pending[i] = malloc(CLIENT_BUF))) {
 					close(fd); /* full */
 				} else {
 					c->clients[i] = fd;
-					if (len)
-						(void)!send(fd, replay, len, MSG_NOSIGNAL);
+					c->npending[i] =
+					    ring_tail(c, c->pending[i], CONSOLE_RING, NULL);
 				}
-				free(replay);
 			}
 		}
 		for (i = 0; i < CONSOLE_CLIENTS; i++) {
 			if (p[3 + i].fd < 0 || !p[3 + i].revents || c->clients[i] != p[3 + i].fd)
 				continue;
-			r = recv(c->clients[i], buf, sizeof(buf), MSG_DONTWAIT);
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			if (p[3 + i].revents & POLLIN) {
+				r = recv(c->clients[i], buf, sizeof(buf), MSG_DONTWAIT);
+				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+					client_close(c, i);
+					continue;
+				}
+				/* Input the guest cannot take now (pipe full) is dropped, as on a
+				 * serial line. */
+				if (r > 0)
+					(void)!write(c->in_pipe[1], buf, (size_t)r);
+			} else if (p[3 + i].revents & (POLLHUP | POLLERR)) {
 				client_close(c, i);
 				continue;
 			}
-			/* Input the guest cannot take now (pipe full) is dropped, as on a serial
-			 * line. */
-			if (r > 0)
-				(void)!write(c->in_pipe[1], buf, (size_t)r);
 		}
+		/* Send what is queued (coalesced: many small guest writes go out as one). */
+		for (i = 0; i < CONSOLE_CLIENTS; i++)
+			if (c->clients[i] >= 0)
+				client_flush(c, i);
 	}
 	return NULL;
 }
@@ -510,7 +554,7 @@ static void console_teardown(struct hvm_console *c)
 	}
 	for (i = 0; i < CONSOLE_CLIENTS; i++)
 		if (c->clients[i] >= 0)
-			close(c->clients[i]);
+			client_close(c, i);
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
 		unlink(c->path);
@@ -1280,9 +1324,8 @@ static void *monitor(void *arg)
 			if (v->cfg.mem_limit_mib && rss > (v->cfg.mem_limit_mib << 20) &&
 			    !vm_ended(v->vm)) {
 				snprintf(v->end_reason, sizeof(v->end_reason),
-				         "memory limit exceeded (%" PRIu64 " MiB > %" PRIu64
-				         " MiB)",
-				         rss >> 20, v->cfg.mem_limit_mib);
+				         "memory limit exceeded (%.1f MiB > %" PRIu64 " MiB)",
+				         (double)rss / 1048576.0, v->cfg.mem_limit_mib);
 				fprintf(stderr, "rvisor: VM '%s': %s\n", v->id, v->end_reason);
 				vm_request_end(v->vm, VM_END_VMM_ERROR, 0);
 			}

@@ -54,6 +54,9 @@ struct hvm_console {
 	int listen_fd;
 	int stop_pipe[2];
 	int clients[CONSOLE_CLIENTS];
+	/* Output not yet taken by each client (coalesced; the oldest is dropped past 2 rings). */
+	uint8_t *pending[CONSOLE_CLIENTS];
+	size_t npending[CONSOLE_CLIENTS];
 	char path[108];
 	uint8_t ring[CONSOLE_RING];
 	uint64_t ring_total; /* bytes ever written; ring holds the last CONSOLE_RING */

@@ -414,6 +414,10 @@ def main():
 
         fuzz(api, 10)
         st, j = api.req("GET", "/vms")
+        extra = [v["id"] for v in j if v["id"] not in want]
+        gone = [api.req("DELETE", "/vms/%s" % v)[0] for v in extra]
+        check("the %d VMs the fuzz run created delete (204)" % len(extra), all(s == 204 for s in gone), str(gone))
+        st, j = api.req("GET", "/vms")
         check("server up after the fuzz run (%d VMs listed)" % len(j), st == 200 and
               sorted(v["id"] for v in j) == sorted(want), "%r" % j)
         for v in alive:
