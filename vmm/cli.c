@@ -88,10 +88,13 @@ static int api_error(long code, json_t *j)
 {
 	json_t *m = json_object_get(j, "fault_message");
 
-	if (code < 0)
+	if (code < 0) {
+		json_decref(j);
 		return 2;
+	}
 	fprintf(stderr, "rvisor: %s (HTTP %ld)\n",
 	        json_is_string(m) ? json_string_value(m) : "unexpected reply", code);
+	json_decref(j);
 	return 1;
 }
 

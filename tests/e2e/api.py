@@ -397,7 +397,8 @@ def main():
         out2 = subprocess.run([rvisor, "vm", "--api-sock", sock, "delete", "cli"], capture_output=True, text=True)
         check("vm create FILE / delete", out.returncode == 0 and out.stdout.strip() == "cli" and out2.returncode == 0,
               out.stdout + out.stderr + out2.stderr)
-        consoles["vm0"].send("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo ok-""spin\n")
+        # vm0 busy for 4 s of wall time while top samples it
+        consoles["vm0"].send('end=$(($(date +%s)+4)); while [ $(date +%s) -lt $end ]; do :; done; echo ok-""spin\n')
         out = subprocess.run([rvisor, "top", "--api-sock", sock, "--batch", "2", "--interval", "0.5"],
                              capture_output=True, text=True, timeout=60)
         frames = out.stdout.count("--- frame")
@@ -406,6 +407,10 @@ def main():
               out.returncode == 0 and frames == 2 and m and float(m.group(1)) > 5 and float(m.group(2)) > 0,
               out.stdout + out.stderr)
 
+        try:
+            consoles["vm0"].expect(r"ok-spin\n", 120)
+        except (TimeoutError, EOFError) as e:
+            check("vm0 spinner ends", False, str(e))
         text = metrics_check(api)
         check("/metrics has per-VM samples",
               re.search(r'^rvisor_vm_instructions_total\{vm="vm0"\} [1-9]', text, re.M) and
