@@ -265,6 +265,45 @@ def metrics_check(api):
     return text
 
 
+def config_test(rvisor, kernel, initrd, tmp):
+    """--config FILE: the VMs it lists start with the host; a bad file stops the host with a message."""
+    print("== --config")
+    sock = os.path.join(tmp, "cfg.sock")
+    cfg = os.path.join(tmp, "vms.json")
+    with open(cfg, "w") as f:
+        json.dump({"vms": [vm_body("c0", kernel, initrd), vm_body("c1", kernel, initrd)]}, f)
+    host = subprocess.Popen([rvisor, "host", "--api-sock", sock, "--config", cfg],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(sock) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        api = Api(sock)
+        for vid in ("c0", "c1"):
+            st, j = api.req("GET", "/vms/%s" % vid)
+            ok = st == 200 and j["state"] == "Running"
+            if ok:
+                c = Console(j["console_socket"])
+                try:
+                    c.expect(re.escape(PROMPT), 120)
+                    c.echo(vid)
+                except (TimeoutError, EOFError) as e:
+                    ok = False
+                    j = str(e)
+                c.close()
+            check("--config: %s started and its shell answers" % vid, ok, "%s %r" % (st, j))
+    finally:
+        host.send_signal(signal.SIGTERM)
+        out = host.communicate(timeout=60)[0].decode(errors="replace")
+    check("--config host exits 0 on SIGTERM", host.returncode == 0, out[-2000:])
+    with open(cfg, "w") as f:
+        json.dump([{"vm_id": "c0", "machine-config": {"vcpu_count": 0}}], f)
+    p = subprocess.run([rvisor, "host", "--api-sock", sock, "--config", cfg], capture_output=True,
+                       text=True, timeout=60)
+    check("bad --config: status 2 and the reason (%s)" % p.stderr.strip().splitlines()[-1:],
+          p.returncode == 2 and "vcpu_count" in p.stderr and not os.path.exists(sock), p.stderr)
+
+
 def main():
     rvisor, kernel, initrd = sys.argv[1:4]
     tmp = tempfile.mkdtemp(prefix="rvisor-api-")
@@ -452,6 +491,7 @@ def main():
         text = log.read()
         bad = re.findall(r"(?m)^.*(ERROR: AddressSanitizer|runtime error|ThreadSanitizer).*$", text)
         check("host log free of sanitizer reports", not bad, text[-3000:])
+    config_test(rvisor, kernel, initrd, tmp)
     return check.summary()
 
 
