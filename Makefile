@@ -176,13 +176,15 @@ bench-boot: $(RVISOR) $(GUEST_ENV)
 	. ./$(GUEST_ENV) && bench/boot.py $(RVISOR) "$$KERNEL" "$$INITRD" 5 1
 
 # Many VMs in one `rvisor host` next to one QEMU per VM: boot rate, memory
-# per idle VM, aggregate MIPS with 1, 2, 4, ... guests (MULTI_VMS Linux VMs).
+# per idle VM, aggregate MIPS with 1, 2, 4, ... guests (MULTI_VMS Linux VMs,
+# MULTI_ROUNDS interleaved rounds).
 MULTI_VMS ?= 8
+MULTI_ROUNDS ?= 3
 .PHONY: bench-multi
 bench-multi: $(RVISOR) $(GUEST_ENV)
 	$(MAKE) -s -C bench O="$$(pwd)/build/bench" >/dev/null
 	. ./$(GUEST_ENV) && bench/multivm.py $(RVISOR) "$$KERNEL" "$$INITRD" build/bench/bench.elf \
-		--vms $(MULTI_VMS)
+		--vms $(MULTI_VMS) --rounds $(MULTI_ROUNDS)
 
 # The benchmark suite (bench/README.md): rvisor next to QEMU and native on the
 # same Linux guest and in-guest workloads, ROUNDS interleaved rounds; prints
