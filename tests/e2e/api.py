@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -437,6 +438,23 @@ def main():
         check("vm create FILE / delete", out.returncode == 0 and out.stdout.strip() == "cli" and out2.returncode == 0,
               out.stdout + out.stderr + out2.stderr)
         # vm0 busy for 4 s of wall time while top samples it
+        # rvisor vm console: stdin to the guest, its output to stdout (no terminal: no raw mode)
+        cp = subprocess.Popen([rvisor, "vm", "--api-sock", sock, "console", "vm1"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cp.stdin.write(b'echo ok-""viacli\n')
+        cp.stdin.flush()
+        seen, deadline = b"", time.monotonic() + 60
+        while b"ok-viacli\n" not in seen.replace(b"\r", b"") and time.monotonic() < deadline:
+            r, _, _ = select.select([cp.stdout], [], [], 1)
+            if r:
+                d = os.read(cp.stdout.fileno(), 65536)
+                if not d:
+                    break
+                seen += d
+        cp.stdin.close()
+        code = cp.wait(30)
+        check("vm console vm1: replay, input and output through the CLI (exit %d)" % code,
+              code == 0 and b"ok-viacli\n" in seen.replace(b"\r", b"") and b"Linux version" in seen, seen[-300:])
         consoles["vm0"].send('end=$(($(date +%s)+4)); while [ $(date +%s) -lt $end ]; do :; done; echo ok-""spin\n')
         out = subprocess.run([rvisor, "top", "--api-sock", sock, "--batch", "2", "--interval", "0.5"],
                              capture_output=True, text=True, timeout=60)
