@@ -456,11 +456,14 @@ int cmd_host(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
+	/* Bound under a temporary name and renamed once listening: the path appears ready. */
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s.%d.tmp", sock, (int)getpid());
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	unlink(sock);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64)) {
+	unlink(a.sun_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64) ||
+	    rename(a.sun_path, sock)) {
 		fprintf(stderr, "rvisor: cannot listen on '%s': %s\n", sock, strerror(errno));
+		unlink(a.sun_path);
 		return 2;
 	}
 	h = calloc(1, sizeof(*h));
