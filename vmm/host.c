@@ -580,8 +580,14 @@ static int console_setup(struct hvm_console *c, const char *path, char *err, siz
 	for (i = 0; i < CONSOLE_CLIENTS; i++)
 		c->clients[i] = -1;
 	pthread_mutex_init(&c->ring_lock, NULL);
-	if (strlen(path) >= sizeof(a.sun_path) || strlen(path) >= sizeof(c->path))
-		FAIL("console socket path '%s' is too long", path);
+	if (strlen(path) >= sizeof(a.sun_path) || strlen(path) >= sizeof(c->path)) {
+		snprintf(
+		    err, errlen,
+		    "the console socket path '%s' would be longer than %zu bytes: use a shorter "
+		    "vm_id or --api-sock path",
+		    path, sizeof(a.sun_path) - 1);
+		return -2;
+	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
 	if (pipe2(c->in_pipe, O_CLOEXEC) || pipe2(c->out_pipe, O_CLOEXEC) ||
@@ -770,6 +776,7 @@ int host_create(struct host *h, const char *id, struct hvm_config *cfg, char *er
 {
 	char path[160];
 	struct hvm *v;
+	int rc;
 
 	pthread_mutex_lock(&h->lock);
 	if (h->nvms == HOST_MAX_VMS) {
@@ -797,11 +804,12 @@ int host_create(struct host *h, const char *id, struct hvm_config *cfg, char *er
 		return 409;
 	}
 	snprintf(path, sizeof(path), "%s.%s.console", h->sock_base, v->id);
-	if (console_setup(&v->con, path, err, errlen)) {
+	rc = console_setup(&v->con, path, err, errlen);
+	if (rc) {
 		pthread_mutex_unlock(&h->lock);
 		console_teardown(&v->con);
 		free(v);
-		return 500;
+		return rc == -2 ? 400 : 500;
 	}
 	v->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
