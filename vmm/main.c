@@ -18,29 +18,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: rvisor run --kernel FILE [options]\n"
-	    "       rvisor host --api-sock PATH [--config FILE.json]   (many VMs, docs/api.md)\n"
-	    "       rvisor vm --api-sock PATH COMMAND ...   (manage a host's VMs)\n"
-	    "       rvisor top --api-sock PATH [--batch N]\n"
-	    "\n"
-	    "  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
-	    "                      addresses) or a Linux Image\n"
-	    "  -i, --initrd FILE   initial ramdisk (Linux)\n"
-	    "  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
-	    "  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
-	    "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
-	    "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
-	    "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
-	    "      --rng           a virtio-rng device (entropy from the host)\n"
-	    "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
-	    "      --stats         print per-vCPU exit and device counters when the VM ends\n"
-	    "\n"
-	    "exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
-	    "3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
-	    "64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
-	    VM_MAX_VCPUS);
+	fprintf(f,
+	        "usage: rvisor run --kernel FILE [options]\n"
+	        "       rvisor host|vm|top --api-sock PATH ...  (many VMs: docs/api.md)\n"
+	        "\n"
+	        "  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
+	        "                      addresses) or a Linux Image\n"
+	        "  -i, --initrd FILE   initial ramdisk (Linux)\n"
+	        "  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
+	        "  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
+	        "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
+	        "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
+	        "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
+	        "      --rng           a virtio-rng device (entropy from the host)\n"
+	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
+	        "      --stats         print per-vCPU exit and device counters when the VM ends\n"
+	        "\n"
+	        "exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
+	        "3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
+	        "64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
+	        VM_MAX_VCPUS);
 }
 
 static int parse_size(const char *s, uint64_t *out)
