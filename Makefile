@@ -8,6 +8,8 @@ SAN ?=
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -fno-strict-aliasing -pthread -I. -MMD -MP
 LDLIBS := -lfdt -lm -pthread
+# rvisor host / vm / top: the management API (server and client) and the live view
+LDLIBS += $(shell pkg-config --libs libmicrohttpd jansson libcurl ncurses)
 
 ifeq ($(SAN),address)
 BUILD := build/asan
@@ -76,6 +78,7 @@ e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/overlay.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/console.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
+	. ./$(E2E_ENV) && tests/e2e/api.py $(RVISOR) "$$KERNEL" "$$INITRD"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -173,6 +176,17 @@ bench: $(RVISOR)
 
 bench-boot: $(RVISOR) $(GUEST_ENV)
 	. ./$(GUEST_ENV) && bench/boot.py $(RVISOR) "$$KERNEL" "$$INITRD" 5 1
+
+# Many VMs in one `rvisor host` next to one QEMU per VM: boot rate, memory
+# per idle VM, aggregate MIPS with 1, 2, 4, ... guests (MULTI_VMS Linux VMs,
+# MULTI_ROUNDS interleaved rounds).
+MULTI_VMS ?= 8
+MULTI_ROUNDS ?= 3
+.PHONY: bench-multi
+bench-multi: $(RVISOR) $(GUEST_ENV)
+	$(MAKE) -s -C bench O="$$(pwd)/build/bench" >/dev/null
+	. ./$(GUEST_ENV) && bench/multivm.py $(RVISOR) "$$KERNEL" "$$INITRD" build/bench/bench.elf \
+		--vms $(MULTI_VMS) --rounds $(MULTI_ROUNDS)
 
 # The benchmark suite (bench/README.md): rvisor next to QEMU and native on the
 # same Linux guest and in-guest workloads, ROUNDS interleaved rounds; prints

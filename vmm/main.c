@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/fdt.h"
+#include "vmm/host.h"
 #include "vmm/loader.h"
 #include "vmm/platform.h"
 #include "vmm/sched.h"
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: rvisor run --kernel FILE [options]\n"
+	    "       rvisor host|vm|top --api-sock PATH ...  (many VMs: docs/api.md)\n"
 	    "\n"
 	    "  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
 	    "                      addresses) or a Linux Image\n"
@@ -400,6 +402,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "host"))
+		return cmd_host(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "vm"))
+		return cmd_vm(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
 	fprintf(stderr, "rvisor: unknown command '%s' (try 'rvisor run --help')\n", argv[1]);
 	return VM_END_VMM_ERROR;
 }
