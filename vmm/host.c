@@ -667,19 +667,20 @@ static void collect(struct hvm *v, struct hvm_stats *s)
 	s->cpu_ns = cpu_ns(v);
 	s->rss_bytes = ram_resident(vm);
 	for (i = 0; i < vm->ncpus && v->state != HVM_NOT_STARTED; i++) {
-		struct vcpu_slot *sl = &vm->cpus[i];
-		const struct vcpu *c = &sl->vcpu;
+		struct vcpu_stats c;
+		struct mmu_stats m;
 
-		s->instret += __atomic_load_n(&c->stats.instret, __ATOMIC_RELAXED);
+		vm_vcpu_read_stats(&vm->cpus[i], &c, &m);
+		s->instret += c.instret;
 		for (r = 0; r < EXIT_NR; r++)
-			s->exits[r] += __atomic_load_n(&c->stats.exits[r], __ATOMIC_RELAXED);
-		s->traps_to_vs += __atomic_load_n(&c->stats.traps_to_vs, __ATOMIC_RELAXED);
-		s->irqs_to_vs += __atomic_load_n(&c->stats.interrupts_to_vs, __ATOMIC_RELAXED);
-		s->tlb_hits += __atomic_load_n(&c->mmu.stats.hits, __ATOMIC_RELAXED);
-		s->tlb_misses += __atomic_load_n(&c->mmu.stats.misses, __ATOMIC_RELAXED);
-		s->tlb_walks += __atomic_load_n(&c->mmu.stats.walks, __ATOMIC_RELAXED);
-		s->walk_refs += __atomic_load_n(&c->mmu.stats.walk_refs, __ATOMIC_RELAXED);
-		s->tlb_flushes += __atomic_load_n(&c->mmu.stats.flushes, __ATOMIC_RELAXED);
+			s->exits[r] += c.exits[r];
+		s->traps_to_vs += c.traps_to_vs;
+		s->irqs_to_vs += c.interrupts_to_vs;
+		s->tlb_hits += m.hits;
+		s->tlb_misses += m.misses;
+		s->tlb_walks += m.walks;
+		s->walk_refs += m.walk_refs;
+		s->tlb_flushes += m.flushes;
 	}
 	if (v->state == HVM_RUNNING || v->state == HVM_PAUSED) {
 		struct sched_stats st;

@@ -280,3 +280,32 @@ int vm_resume(struct vm *vm)
 	sched_resume(vm);
 	return 0;
 }
+
+/* Field-wise relaxed atomic copy of n 64-bit counters. */
+static void copy_counters(uint64_t *dst, const uint64_t *src, size_t n, bool publish)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (publish)
+			__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
+		else
+			dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	}
+}
+
+void vm_vcpu_publish_stats(struct vcpu_slot *s)
+{
+	copy_counters((uint64_t *)&s->pub.cpu, (const uint64_t *)&s->vcpu.stats,
+	              sizeof(s->pub.cpu) / sizeof(uint64_t), true);
+	copy_counters((uint64_t *)&s->pub.mmu, (const uint64_t *)&s->vcpu.mmu.stats,
+	              sizeof(s->pub.mmu) / sizeof(uint64_t), true);
+}
+
+void vm_vcpu_read_stats(const struct vcpu_slot *s, struct vcpu_stats *cpu, struct mmu_stats *mmu)
+{
+	copy_counters((uint64_t *)cpu, (const uint64_t *)&s->pub.cpu,
+	              sizeof(*cpu) / sizeof(uint64_t), false);
+	copy_counters((uint64_t *)mmu, (const uint64_t *)&s->pub.mmu,
+	              sizeof(*mmu) / sizeof(uint64_t), false);
+}

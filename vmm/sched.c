@@ -441,6 +441,7 @@ static int run_slice(struct worker *w, struct vcpu_slot *s, uint64_t limit_ns)
 		i0 = s->vcpu.stats.instret;
 		ts = t;
 		rc = vm_vcpu_step(s, budget);
+		vm_vcpu_publish_stats(s);
 		t = host_time_ns();
 		if (s->vcpu.stats.instret - i0 >= 4096 && t - ts >= 10000)
 			s->sched.ipus = (s->vcpu.stats.instret - i0) * 1000 / (t - ts);

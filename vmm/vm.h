@@ -54,6 +54,15 @@ struct vcpu_slot {
 	uint64_t start_pc, start_arg; /* HSM hart_start request */
 	_Atomic bool in_guest;        /* inside vcpu_run(): remote fences must wait for it */
 	struct sched_vcpu sched;      /* the scheduler's (vmm/sched.c, under its lock) */
+	/*
+	 * A copy of the engine's counters for other threads (the API, top):
+	 * the engine's own are plain fields its thread writes, so the worker
+	 * publishes them here with atomic stores after each step.
+	 */
+	struct {
+		struct vcpu_stats cpu;
+		struct mmu_stats mmu;
+	} pub;
 };
 
 /* A virtio-blk disk from the command line (--disk path[,ro][,overlay=FILE]). */
@@ -135,6 +144,10 @@ void *vm_ram_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
  * -errno.
  */
 int vm_start(struct vm *vm);
+
+/* Publish a vCPU's counters (its worker, after a step); read them from any thread. */
+void vm_vcpu_publish_stats(struct vcpu_slot *s);
+void vm_vcpu_read_stats(const struct vcpu_slot *s, struct vcpu_stats *cpu, struct mmu_stats *mmu);
 int vm_wait(struct vm *vm);
 int vm_run(struct vm *vm);
 int vm_pause(struct vm *vm);
