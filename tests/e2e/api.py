@@ -171,10 +171,15 @@ def bad_requests(api, kernel):
     check("DELETE NotStarted -> 204", st == 204, "%s %r" % (st, j))
 
 
-def vm_body(vid, kernel, initrd, mem=64, limit=0):
+CAP = 25
+
+
+def vm_body(vid, kernel, initrd, mem=64, limit=0, cap=0):
     mc = {"vcpu_count": 1, "mem_size_mib": mem}
     if limit:
         mc["mem_limit_mib"] = limit
+    if cap:
+        mc["cap_percent"] = cap
     return {"vm_id": vid, "machine-config": mc,
             "boot-source": {"kernel_image_path": kernel, "initrd_path": initrd,
                             "boot_args": "console=ttyS0"}}
@@ -328,12 +333,13 @@ def main():
         for i, vid in enumerate(ids):
             limit = 48 if i == 5 else 0
             mem = 96 if i == 5 else 64
+            cap = CAP if i == 6 else 0
             if i % 2 == 0:
-                st, j = api.req("POST", "/vms", vm_body(vid, kernel, initrd, mem, limit))
+                st, j = api.req("POST", "/vms", vm_body(vid, kernel, initrd, mem, limit, cap))
                 ok = st == 201 and j == {"id": vid}
             else:
                 # Firecracker style: an empty VM, then its parts
-                body = vm_body(vid, kernel, initrd, mem, limit)
+                body = vm_body(vid, kernel, initrd, mem, limit, cap)
                 st, j = api.req("POST", "/vms", {"vm_id": vid})
                 st2, _ = api.req("PUT", "/vms/%s/machine-config" % vid, body["machine-config"])
                 st3, _ = api.req("PUT", "/vms/%s/boot-source" % vid, body["boot-source"])
@@ -417,6 +423,22 @@ def main():
                 check("%s still answers" % v, True)
             except (TimeoutError, EOFError) as e:
                 check("%s still answers" % v, False, str(e))
+
+        if NVMS > 6:
+            # the scheduler enforces the API's cap: vm6 (cap_percent) spins
+            consoles["vm6"].send("while :; do :; done &\n")
+            consoles["vm6"].echo("vm6")
+            time.sleep(1)
+            s0, t0 = stats(api, "vm6"), time.monotonic()
+            time.sleep(4)
+            s1, t1 = stats(api, "vm6"), time.monotonic()
+            share = (s1["cpu_time_ns"] - s0["cpu_time_ns"]) / 1e9 / (t1 - t0) * 100
+            check("cap_percent %d: a spinning vm6 used %.1f%% of a core (limit %d + 5)" % (CAP, share, CAP),
+                  share <= CAP + 5, "%r" % s1)
+            check("vm6 spins: it used CPU (%.1f%%) and was throttled (steal %.2f s)" % (
+                  share, (s1["steal_time_ns"] - s0["steal_time_ns"]) / 1e9),
+                  share > 1 and s1["steal_time_ns"] > s0["steal_time_ns"], "%r" % s1)
+            consoles["vm6"].send("kill %1\n")
 
         print("== rvisor vm / top")
         out = subprocess.run([rvisor, "vm", "--api-sock", sock, "list"], capture_output=True, text=True)
