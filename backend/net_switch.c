@@ -425,8 +425,9 @@ static void *sw_rx_thread(void *arg)
 		for (;;) {
 			struct sockaddr_un from;
 			socklen_t fromlen = sizeof(from);
-			ssize_t n = recvfrom(p->fd, p->rxbuf, NET_MAX_FRAME + 1, MSG_DONTWAIT | MSG_TRUNC,
-			                     (struct sockaddr *)&from, &fromlen);
+			ssize_t n =
+			    recvfrom(p->fd, p->rxbuf, NET_MAX_FRAME + 1, MSG_DONTWAIT | MSG_TRUNC,
+			             (struct sockaddr *)&from, &fromlen);
 
 			if (n < 0)
 				break; /* EAGAIN: drained; back to poll */

@@ -8,8 +8,7 @@
 
 #include "backend/net.h"
 
-int net_tap_open(const struct net_config *cfg, struct net_backend **out, char *err,
-                 size_t errlen)
+int net_tap_open(const struct net_config *cfg, struct net_backend **out, char *err, size_t errlen)
 {
 	(void)cfg;
 	*out = NULL;

@@ -47,9 +47,8 @@ static uint64_t mix(uint64_t x)
 
 void virtio_net_default_mac(unsigned slot, uint8_t mac[ETH_ALEN])
 {
-	uint64_t h = mix((uint64_t)getpid() << 32 ^ (uint64_t)atomic_fetch_add(&device_counter, 1)
-	                                                   << 8 ^
-	                 slot);
+	uint64_t h = mix((uint64_t)getpid() << 32 ^
+	                 (uint64_t)atomic_fetch_add(&device_counter, 1) << 8 ^ slot);
 
 	/* 52:54 (QEMU's locally administered unicast prefix), then 32 bits of the mix. */
 	mac[0] = 0x52;
@@ -140,7 +139,8 @@ static int net_rx(void *opaque, const struct iovec *frame, int iovcnt)
 		}
 		/* 5.1.6.3.1: receive buffers hold at least the header. */
 		if (c.writable_len < VIRTIO_NET_HDR_LEN) {
-			virtio_mmio_needs_reset(t, "receive buffer smaller than the virtio-net header");
+			virtio_mmio_needs_reset(
+			    t, "receive buffer smaller than the virtio-net header");
 			rc = -EIO;
 			goto drop;
 		}
@@ -149,8 +149,8 @@ static int net_rx(void *opaque, const struct iovec *frame, int iovcnt)
 			size_t copied;
 
 			dma_race_begin();
-			copied = iov_copy(c.iov + c.nreadable, c.nwritable, src, (unsigned)iovcnt + 1,
-			                  done, (size_t)room);
+			copied = iov_copy(c.iov + c.nreadable, c.nwritable, src,
+			                  (unsigned)iovcnt + 1, done, (size_t)room);
 			dma_race_end();
 			if (!nused) {
 				first_nr = c.nreadable;
@@ -197,8 +197,8 @@ static void net_tx_one(struct virtio_net *n, const struct virtq_chain *c)
 	uint64_t len;
 	int cnt, rc;
 
-	if (c->readable_len < VIRTIO_NET_HDR_LEN || c->readable_len - VIRTIO_NET_HDR_LEN >
-	                                                NET_MAX_FRAME) {
+	if (c->readable_len < VIRTIO_NET_HDR_LEN ||
+	    c->readable_len - VIRTIO_NET_HDR_LEN > NET_MAX_FRAME) {
 		n->stats.tx_errors++;
 		return;
 	}

@@ -52,7 +52,7 @@ struct virtio_net_stats {
 	uint64_t rx_merged;    /* frames that took more than one buffer */
 	/* transmit (I/O thread) */
 	uint64_t tx_frames, tx_bytes;
-	uint64_t tx_errors; /* malformed requests (no header, too long), dropped */
+	uint64_t tx_errors;  /* malformed requests (no header, too long), dropped */
 	uint64_t tx_dropped; /* the backend dropped the frame */
 };
 
