@@ -73,6 +73,7 @@ $(E2E_ENV): $(GUEST_ENV) build/e2e/counters scripts/build-initramfs.sh
 e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/net.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
 
 $(BUILD)/%.o: %.c
