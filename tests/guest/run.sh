@@ -75,6 +75,7 @@ test_devices() {
 	case $1 in
 	virtio_blk) echo disk disk-ro ;;
 	virtio_hostile) echo disk ;;
+	virtio_net_hostile) echo net net ;;
 	esac
 }
 
@@ -82,6 +83,17 @@ test_devices() {
 add_devices() {
 	local n=0 dev img
 	for dev in $(test_devices "$1"); do
+		if [ "$dev" = net ]; then
+			# two NICs on one network: rvisor's switch (private to this run), QEMU's hub
+			if [ "$runner" = qemu ]; then
+				[ $n -eq 0 ] && cmd+=(-global virtio-mmio.force-legacy=false)
+				cmd+=(-netdev "hubport,id=n$n,hubid=0" -device "virtio-net-device,netdev=n$n")
+			else
+				cmd+=(--net "switch=guest-tests-$$")
+			fi
+			n=$((n + 1))
+			continue
+		fi
 		img=$2/disk$n.img
 		if [ "$dev" = disk-ro ]; then
 			yes rvisor | head -c 1048576 >"$img"

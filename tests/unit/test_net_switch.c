@@ -252,8 +252,9 @@ int main(void)
 
 	cur = "bad switch names";
 	{
-		static const char *bad[] = { "", "../x", ".hidden", "a/b", "sp ace",
-			                     "0123456789012345678901234567890123" };
+		static const char *bad[] = {
+			"", "../x", ".hidden", "a/b", "sp ace", "0123456789012345678901234567890123"
+		};
 		struct net_config cfg = { .kind = NET_SWITCH };
 		struct net_backend *nb = NULL;
 
