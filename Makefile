@@ -181,6 +181,11 @@ ROUNDS ?= 3
 bench-suite: $(RVISOR)
 	bench/run.py --rounds $(ROUNDS) --rvisor $(RVISOR)
 
+# VM-to-VM TCP throughput over the virtual switch, rvisor next to QEMU (bench/net.py).
+.PHONY: bench-net
+bench-net: $(RVISOR) $(GUEST_ENV)
+	. ./$(GUEST_ENV) && bench/net.py $(RVISOR) "$$KERNEL" "$$INITRD" --rounds $(ROUNDS)
+
 clean:
 	rm -rf build
 
