@@ -65,6 +65,8 @@ fi
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/guest-tests.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
+# rvisor's virtual switches (--net switch=NAME) live under it: gone with the logs
+export XDG_RUNTIME_DIR="$logdir"
 
 # Devices a test needs besides the platform's own, by test name. Each word is
 # a fresh 1 MiB raw image, disk<N>.img: "disk" writable and zeroed, "disk-ro"
