@@ -15,11 +15,11 @@
 
 TEST_NAME("virtio_net_hostile");
 
-#define QSIZE   16
-#define WAIT_MS 1000
-#define TIB     (1UL << 40)
-#define HDR     12
-#define BUFLEN  2048
+#define QSIZE     16
+#define WAIT_MS   1000
+#define TIB       (1UL << 40)
+#define HDR       12
+#define BUFLEN    2048
 #define NET_F_MAC (1ULL << 5)
 
 static u8 qmem[2][2][16384] __attribute__((aligned(4096)));
