@@ -28,7 +28,8 @@ static u8 txbuf[BUFLEN] __attribute__((aligned(16)));
 static struct vdev dev[2];
 static struct vq q[2][2]; /* [device][queue]: 0 receive, 1 transmit */
 static u64 ram_base, ram_end;
-static const u64 want = F_VERSION_1 | F_INDIRECT | F_EVENT_IDX | NET_F_MAC;
+#define NET_F_CSUM (1ULL << 0)
+static const u64 want = F_VERSION_1 | F_INDIRECT | F_EVENT_IDX | NET_F_MAC | NET_F_CSUM;
 
 #define R_RESET 1u /* DEVICE_NEEDS_RESET */
 #define R_USED  2u /* the chain came back */
@@ -237,6 +238,18 @@ static void tx_writable_only(struct vq *v)
 	kick(0, 1, 0);
 }
 
+/* NEEDS_CSUM with csum_start + csum_offset past the end of the frame. */
+static void tx_csum_outside(struct vq *v)
+{
+	u16 start = 70, off = 0xfff0;
+
+	frame_desc(v, 0, 0, 0);
+	txbuf[0] = 1; /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+	memcpy(txbuf + 6, &start, 2);
+	memcpy(txbuf + 8, &off, 2);
+	kick(0, 1, 0);
+}
+
 static void tx_avail_jump(struct vq *v)
 {
 	frame_desc(v, 0, 0, 0);
@@ -331,6 +344,8 @@ void test_main(unsigned long hartid, unsigned long dtb)
 		attack_tx("tx: frame above 64 KiB", tx_above_64k, R_USED | R_RESET, any);
 		attack_tx("tx: shorter than the header", tx_short_header, R_USED | R_RESET, any);
 		attack_tx("tx: device-writable buffer", tx_writable_only, R_USED | R_RESET, any);
+		attack_tx("tx: checksum offsets outside the frame", tx_csum_outside,
+		          R_USED | R_RESET, any);
 	}
 	attack_tx("tx: available index jump", tx_avail_jump, reset, any);
 	attack_rx("rx: two-descriptor loop", rx_loop, reset, any);
