@@ -3,9 +3,9 @@
  * virtio-net (virtio 1.2, 5.1) over a network backend (backend/net.h): one
  * receive queue (0) and one transmit queue (1), the MAC address and link
  * status in the configuration space, mergeable receive buffers, transmit
- * checksum offload (completed by the device), no segmentation offload. Transmit runs on the
- * device's I/O thread; receive runs on the backend's thread, which calls virtio_net's rx callback
- * per frame.
+ * checksum offload (completed by the device), no segmentation offload.
+ * Transmit runs on the device's I/O thread; receive runs on the backend's
+ * thread, which calls virtio_net's rx callback per frame.
  */
 #ifndef RVISOR_DEV_VIRTIO_NET_H
 #define RVISOR_DEV_VIRTIO_NET_H
