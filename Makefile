@@ -70,8 +70,8 @@ $(E2E_ENV): $(GUEST_ENV) build/e2e/counters scripts/build-initramfs.sh
 		--add build/e2e/counters:/usr/bin/counters | tail -n 1) && \
 		printf 'KERNEL=%s\nINITRD=%s\n' "$$KERNEL" "$$initrd" > $@
 
-# MiB the network test moves between two VMs (the sanitizer builds run ~5x slower).
-NET_E2E_MB ?= $(if $(SAN),16,100)
+# MiB the network test moves between two VMs (ASan runs ~5x, TSan ~40x slower).
+NET_E2E_MB ?= $(if $(filter thread,$(SAN)),4,$(if $(SAN),16,100))
 e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
