@@ -76,6 +76,8 @@ e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && NET_E2E_MB=$(NET_E2E_MB) tests/e2e/net.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/overlay.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/console.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
 
 $(BUILD)/%.o: %.c
@@ -158,7 +160,7 @@ build/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c dev/virtqueue.c dev/iov.c
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
 
 build/fuzz/fuzz_engine: tests/fuzz/fuzz_engine.c $(ENGINE_SRCS) $(wildcard cpu/*.h mmu/*.h) \
-		vmm/vm.c vmm/run.c vmm/sbi.c vmm/bus.c vmm/fdt.c vmm/console.c
+		vmm/vm.c vmm/run.c vmm/sched.c vmm/sbi.c vmm/bus.c vmm/fdt.c vmm/console.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lfdt -lm -o $@
 

@@ -12,6 +12,7 @@
 #define RVISOR_BACKEND_DISK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -48,5 +49,14 @@ static inline void disk_close(struct disk *d)
  * against a second writer (flock). 0 with *out set, or -errno.
  */
 int disk_raw_open(const char *path, bool read_only, struct disk **out);
+
+/*
+ * Open a copy-on-write overlay (docs/overlay-format.md) over a raw base image,
+ * which is opened read-only and shared-locked: many overlays, no writer. The
+ * overlay file is created if missing or empty, and locked against a second
+ * user. On error, err says why (a changed base, a corrupt overlay...). 0 or -errno.
+ */
+int disk_overlay_open(const char *base_path, const char *overlay_path, struct disk **out, char *err,
+                      size_t errlen);
 
 #endif

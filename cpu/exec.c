@@ -15,6 +15,9 @@
 /* Instructions between checks of interrupts, timer and requests. */
 #define CHUNK 1024
 
+/* Pauses further apart than this many instructions are not one spin loop. */
+#define PLE_GAP 512
+
 static const char *const exit_names[EXIT_NR] = {
 #define X(name, str) [EXIT_##name] = str,
 	EXIT_REASONS(X)
@@ -744,6 +747,21 @@ static enum step execute(struct vcpu *v, const struct insn *in)
 		x[rd] = (uint64_t)sx32((uint32_t)b ? (uint32_t)a % (uint32_t)b : (uint32_t)a);
 		break;
 	case OP_FENCE:
+		if (imm == 0x010 && rd == 0 && in->rs1 == 0) { /* pause (Zihintpause): fence w,0 */
+			v->stats.pauses++;
+			if (!v->ple_window)
+				break;
+			if (v->stats.instret - v->pause_last > PLE_GAP)
+				v->pause_count = 0;
+			v->pause_last = v->stats.instret;
+			if (++v->pause_count >= v->ple_window) {
+				v->pause_count = 0;
+				v->pc = npc;
+				memset(&v->exit, 0, sizeof(v->exit));
+				return exit_with(v, EXIT_PAUSE);
+			}
+			break;
+		}
 		/* x86 keeps every order RVWMO needs except store->load (TSO). */
 		if ((imm & 0x10) && (imm & 0x02)) /* pred.W && succ.R */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);

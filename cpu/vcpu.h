@@ -25,6 +25,7 @@
 	X(GUEST_PAGE_FAULT, "gpf")      /* G-stage fault: MMIO or unmapped GPA (exit.mmio) */   \
 	X(VIRTUAL_INSN, "virtual_insn") /* VTSR/VTW/VTVM, hypervisor CSR/insn from V=1 */       \
 	X(WFI, "wfi")                   /* wfi with nothing pending: park until an interrupt */ \
+	X(PAUSE, "pause")               /* pause-loop exit: a spin on `pause` hints (yield) */  \
 	X(QUANTUM, "quantum")           /* instruction budget spent */                          \
 	X(REQUEST, "request")           /* another thread asked this vCPU to stop (kick) */     \
 	X(EBREAK, "ebreak")             /* breakpoint not delegated to VS (debugging) */        \
@@ -77,6 +78,7 @@ struct vcpu_stats {
 	uint64_t instret;
 	uint64_t traps_to_vs;      /* exceptions delivered to the guest without an exit */
 	uint64_t interrupts_to_vs; /* interrupts delivered to the guest */
+	uint64_t pauses;           /* pause hints executed */
 };
 
 /*
@@ -138,6 +140,15 @@ struct vcpu {
 	uint64_t *resv_addr;
 	uint64_t resv_value;
 	uint8_t resv_size;
+
+	/*
+	 * Pause-loop exiting (Zihintpause): ple_window pauses, each within
+	 * PLE_GAP instructions of the last, end vcpu_run() with EXIT_PAUSE.
+	 * 0 disables it. Set by the VMM after vcpu_init().
+	 */
+	uint32_t ple_window;
+	uint32_t pause_count;
+	uint64_t pause_last; /* instret at the last pause */
 
 	uint64_t time_base_ns;    /* host CLOCK_MONOTONIC at which guest time is 0 */
 	uint64_t next_time_check; /* instret at which vstimecmp is compared next */

@@ -5,7 +5,7 @@
 #include "vmm/vm.h"
 
 /* The ISA string the device tree advertises: exactly what cpu/ implements. */
-#define RVISOR_ISA_STRING "rv64imafdc_zicntr_zicsr_zifencei_sstc"
+#define RVISOR_ISA_STRING "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_sstc"
 
 #define PHANDLE_INTC0 1 /* cpu N's interrupt controller is PHANDLE_INTC0 + N */
 

@@ -2,6 +2,7 @@
 /* rvisor's command line: `rvisor run --kernel FILE ...`. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,36 +12,49 @@
 #include "vmm/fdt.h"
 #include "vmm/loader.h"
 #include "vmm/platform.h"
+#include "vmm/sched.h"
 #include "vmm/vm.h"
 
 #define MIN_RAM (4ull << 20)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: rvisor run --kernel FILE [options]\n"
-	        "\n"
-	        "  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
-	        "                      addresses) or a Linux Image\n"
-	        "  -i, --initrd FILE   initial ramdisk (Linux)\n"
-	        "  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
-	        "  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
-	        "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
-	        "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
-	        "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
-	        "  -n, --net SPEC      a virtio-net device (repeatable), SPEC one of:\n"
-	        "                        user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...  (libslirp)\n"
-	        "                        switch=NAME   the host's virtual switch NAME\n"
-	        "                        tap=IFNAME    a host tap interface\n"
-	        "                      each with an optional ,mac=52:54:xx:xx:xx:xx\n"
-	        "      --rng           a virtio-rng device (entropy from the host)\n"
-	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
-	        "      --stats         print per-vCPU exit and device counters when the VM ends\n"
-	        "\n"
-	        "exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
-	        "3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
-	        "64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
-	        VM_MAX_VCPUS);
+	fprintf(
+	    f,
+	    "usage: rvisor run --kernel FILE [options]\n"
+	    "\n"
+	    "  -k, --kernel FILE   guest to boot: a RISC-V ELF (loaded at its physical\n"
+	    "                      addresses) or a Linux Image\n"
+	    "  -i, --initrd FILE   initial ramdisk (Linux)\n"
+	    "  -m, --mem SIZE      guest RAM, e.g. 256M or 1G (default 128M)\n"
+	    "  -c, --cpus N        number of vCPUs, 1-%d (default 1)\n"
+	    "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
+	    "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
+	    "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
+	    "      --disk IMG,overlay=FILE  IMG is a read-only base shared by many VMs;\n"
+	    "                      writes go to the copy-on-write FILE (created if missing)\n"
+	    "  -n, --net SPEC      a virtio-net device (repeatable), SPEC one of:\n"
+	    "                        user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...  (libslirp)\n"
+	    "                        switch=NAME   the host's virtual switch NAME\n"
+	    "                        tap=IFNAME    a host tap interface\n"
+	    "                      each with an optional ,mac=52:54:xx:xx:xx:xx\n"
+	    "      --rng           a virtio-rng device (entropy from the host)\n"
+	    "      --console       a virtio-console (a guest hvc port) on this terminal;\n"
+	    "                      terminal input goes to it instead of the UART (boot\n"
+	    "                      Linux with console=hvcN, hvc1 if hvc0 is the SBI console)\n"
+	    "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
+	    "      --stats         print per-vCPU exit, scheduler and device counters when the\n"
+	    "                      VM ends\n"
+	    "      --workers N     host worker threads running vCPUs (default: one per core)\n"
+	    "      --weight N      the VM's proportional CPU share, 1-65535 (default 256)\n"
+	    "      --cap PCT       at most PCT%% of one host core for the whole VM (0: none)\n"
+	    "      --pin W0,W1,..  run vCPU i only on worker Wi (-1: any worker)\n"
+	    "      --no-pause-exit do not yield the worker on guest pause-loop spinning\n"
+	    "\n"
+	    "exit status: 0 guest powered off; 1 guest reported failure; 2 rvisor error;\n"
+	    "3 guest rebooted; 4 guest kernel panicked; 5 guest crashed the vCPU;\n"
+	    "64+n SBI SRST shutdown with vendor reason 0xF0000000+n\n",
+	    VM_MAX_VCPUS);
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -76,7 +90,8 @@ static int too_many_virtio(void)
 	return VM_END_VMM_ERROR;
 }
 
-/* --disk PATH[,ro]: the options follow the first comma. 0, or nonzero once it said why. */
+/* --disk PATH[,ro][,overlay=FILE]: the options follow the first comma. 0, or nonzero once it said
+ * why. */
 static int parse_disk(char *arg, struct vm_config *cfg)
 {
 	struct vm_disk_config *d = &cfg->disks[cfg->ndisks];
@@ -98,10 +113,23 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 			*next++ = '\0';
 		if (!strcmp(opt, "ro")) {
 			d->read_only = true;
+		} else if (!strncmp(opt, "overlay=", 8)) {
+			d->overlay = opt + 8;
+			if (!*d->overlay) {
+				fprintf(stderr, "rvisor: --disk: overlay= needs a file name\n");
+				return -1;
+			}
 		} else {
-			fprintf(stderr, "rvisor: --disk: unknown option '%s' (known: ro)\n", opt);
+			fprintf(stderr,
+			        "rvisor: --disk: unknown option '%s' (known: ro, overlay=FILE)\n",
+			        opt);
 			return -1;
 		}
+	}
+	if (d->overlay && d->read_only) {
+		fprintf(stderr, "rvisor: --disk: ro and overlay= exclude each other (the base is "
+		                "never written; the overlay takes the writes)\n");
+		return -1;
 	}
 	cfg->ndisks++;
 	return 0;
@@ -238,6 +266,102 @@ static int parse_net(char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+/* Scheduler options (vmm/sched.h); long-only, so their codes sit above any letter. */
+enum { OPT_WORKERS = 0x300, OPT_WEIGHT, OPT_CAP, OPT_PIN, OPT_NO_PLE };
+
+struct sched_opts {
+	unsigned workers, weight, cap;
+	bool no_ple;
+	const char *pin;
+};
+
+static int parse_uint(const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < (long)lo || n > (long)hi) {
+		fprintf(stderr, "rvisor: --%s: '%s' is not a number from %u to %u\n", opt, arg, lo,
+		        hi);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_sched_opt(int c, const char *arg, struct sched_opts *so)
+{
+	switch (c) {
+	case OPT_WORKERS: return parse_uint("workers", arg, 1, SCHED_MAX_WORKERS, &so->workers);
+	case OPT_WEIGHT: return parse_uint("weight", arg, 1, SCHED_MAX_WEIGHT, &so->weight);
+	case OPT_CAP: return parse_uint("cap", arg, 0, 100 * VM_MAX_VCPUS, &so->cap);
+	case OPT_PIN: so->pin = arg; return 0;
+	default: so->no_ple = true; return 0;
+	}
+}
+
+/* Start the worker pool and set the VM's policy. 0, or -1 once it said why. */
+static int apply_sched_opts(struct vm *vm, const struct sched_opts *so)
+{
+	const char *p = so->pin;
+	unsigned hart = 0;
+	int rc;
+
+	rc = sched_init(so->workers);
+	if (rc < 0) {
+		fprintf(stderr, "rvisor: cannot start the scheduler: %s\n", strerror(-rc));
+		return -1;
+	}
+	if (so->weight)
+		sched_vm_set_weight(vm, so->weight);
+	if (sched_vm_set_cap(vm, so->cap) < 0) {
+		fprintf(stderr, "rvisor: --cap %u: more than %u%% (%u vCPUs)\n", so->cap,
+		        100 * vm->ncpus, vm->ncpus);
+		return -1;
+	}
+	sched_vm_set_pause_exit(vm, !so->no_ple);
+	while (p && *p) {
+		char *end;
+		long w;
+
+		errno = 0;
+		w = strtol(p, &end, 10);
+		if (errno || end == p || (*end && *end != ',') || hart >= vm->ncpus ||
+		    sched_vcpu_pin(vm, hart, (int)(w < -1 || w > INT32_MAX ? -2 : w)) < 0) {
+			fprintf(stderr,
+			        "rvisor: --pin '%s': want a comma-separated worker (0-%u, or -1) "
+			        "for each of up to %u vCPUs\n",
+			        so->pin, sched_nworkers() - 1, vm->ncpus);
+			return -1;
+		}
+		hart++;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static void print_sched_stats(struct vm *vm)
+{
+	struct sched_stats st;
+	unsigned i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		sched_vcpu_stats(vm, i, &st);
+		fprintf(stderr,
+		        "hart %u: sched run_ms %.1f steal_ms %.1f wait_ms %.1f schedules %" PRIu64
+		        " wakeups %" PRIu64 " yields %" PRIu64 " preempted %" PRIu64
+		        " timer_wakeups %" PRIu64
+		        " wake_lat_avg_us %.1f wake_lat_max_us %.1f workers %#" PRIx64 "\n",
+		        i, st.run_ns / 1e6, st.steal_ns / 1e6, st.wait_ns / 1e6, st.schedules,
+		        st.wakeups, st.yields, st.preempted, st.timer_wakeups,
+		        st.timer_wakeups ? st.wake_lat_sum_ns / 1e3 / (double)st.timer_wakeups
+		                         : 0.0,
+		        st.wake_lat_max_ns / 1e3, st.worker_mask);
+	}
+}
+
 static void print_stats(const struct vm *vm)
 {
 	unsigned i, r;
@@ -270,11 +394,18 @@ static int cmd_run(int argc, char **argv)
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "rng", no_argument, NULL, 'R' },
+		{ "console", no_argument, NULL, 'C' },
 		{ "trace-exits", no_argument, NULL, 'T' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "weight", required_argument, NULL, OPT_WEIGHT },
+		{ "cap", required_argument, NULL, OPT_CAP },
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "no-pause-exit", no_argument, NULL, OPT_NO_PLE },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct sched_opts so = { .cap = 0 };
 	struct vm_config cfg = { .ram_size = 128ull << 20, .ncpus = 1 };
 	bool stats = false;
 	char err[512];
@@ -318,9 +449,28 @@ static int cmd_run(int argc, char **argv)
 				return too_many_virtio();
 			cfg.rng = true;
 			break;
+		case 'C':
+			if (cfg.virtio_console) {
+				fprintf(
+				    stderr,
+				    "rvisor: --console given twice (one virtio-console per VM)\n");
+				return VM_END_VMM_ERROR;
+			}
+			if (vm_config_nvirtio(&cfg) >= VM_MAX_VIRTIO)
+				return too_many_virtio();
+			cfg.virtio_console = true;
+			break;
 		case 'T': cfg.trace_exits = true; break;
 		case 'S': stats = true; break;
 		case 'h': usage(stdout); return 0;
+		case OPT_WORKERS:
+		case OPT_WEIGHT:
+		case OPT_CAP:
+		case OPT_PIN:
+		case OPT_NO_PLE:
+			if (parse_sched_opt(c, optarg, &so))
+				return VM_END_VMM_ERROR;
+			break;
 		default: usage(stderr); return VM_END_VMM_ERROR;
 		}
 	}
@@ -363,10 +513,13 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "rvisor: cannot build the device tree: %s\n", strerror(-rc));
 		goto fail;
 	}
+	if (apply_sched_opts(vm, &so))
+		goto fail;
 	rc = vm_run(vm);
 	platform_stop(vm);
 	if (stats) {
 		print_stats(vm);
+		print_sched_stats(vm);
 		platform_print_stats(vm, stderr);
 	}
 	platform_destroy(vm);

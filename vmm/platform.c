@@ -3,6 +3,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dev/pvpanic.h"
 #include "vmm/platform.h"
@@ -21,11 +22,16 @@ static int add_disk(struct vm *vm, struct platform *p, const struct vm_disk_conf
 	struct disk *disk;
 	int rc;
 
-	rc = disk_raw_open(dc->path, dc->read_only, &disk);
+	/* --disk BASE,overlay=FILE: the guest sees BASE, its writes go to FILE. */
+	if (dc->overlay)
+		rc = disk_overlay_open(dc->path, dc->overlay, &disk, err, errlen);
+	else
+		rc = disk_raw_open(dc->path, dc->read_only, &disk);
 	if (rc) {
-		snprintf(err, errlen, "cannot open disk '%s': %s%s", dc->path,
-		         rc == -EBUSY ? "in use by another VM or process" : strerror(-rc),
-		         rc == -EROFS || rc == -EACCES ? " (use --disk PATH,ro)" : "");
+		if (!dc->overlay)
+			snprintf(err, errlen, "cannot open disk '%s': %s%s", dc->path,
+			         rc == -EBUSY ? "in use by another VM or process" : strerror(-rc),
+			         rc == -EROFS || rc == -EACCES ? " (use --disk PATH,ro)" : "");
 		return rc;
 	}
 	copy = strdup(dc->path);
@@ -104,6 +110,15 @@ int platform_create(struct vm *vm, int in_fd, int out_fd, char *err, size_t errl
 		rc = add_disk(vm, p, &vm->cfg.disks[i], err, errlen);
 	for (i = 0; i < vm->cfg.nnets && !rc; i++)
 		rc = add_net(vm, p, &vm->cfg.nets[i], err, errlen);
+	if (!rc && vm->cfg.virtio_console) {
+		p->vcon = calloc(1, sizeof(*p->vcon));
+		rc = p->vcon ? virtio_console_init(p->vcon, vm, &p->plic, p->next_slot++,
+		                                   &p->console, isatty(out_fd) ? out_fd : in_fd)
+		             : -ENOMEM;
+		if (rc)
+			snprintf(err, errlen, "cannot create the virtio-console device: %s",
+			         strerror(-rc));
+	}
 	if (!rc && vm->cfg.rng) {
 		p->rng = calloc(1, sizeof(*p->rng));
 		rc = p->rng ? virtio_rng_init(p->rng, vm, &p->plic, p->next_slot++) : -ENOMEM;
@@ -111,7 +126,9 @@ int platform_create(struct vm *vm, int in_fd, int out_fd, char *err, size_t errl
 			snprintf(err, errlen, "cannot create the virtio-rng device: %s",
 			         strerror(-rc));
 	}
-	if (!rc)
+	if (!rc && p->vcon)
+		rc = console_start(&p->console, virtio_console_receive, p->vcon);
+	else if (!rc)
 		rc = console_start(&p->console, uart_sink, &p->uart);
 	return rc;
 }
@@ -130,6 +147,8 @@ void platform_stop(struct vm *vm)
 		virtio_net_stop(p->net[i]);
 	if (p->rng)
 		iothread_stop(&p->rng->io);
+	if (p->vcon)
+		virtio_console_stop(p->vcon);
 }
 
 void platform_destroy(struct vm *vm)
@@ -153,6 +172,10 @@ void platform_destroy(struct vm *vm)
 		virtio_rng_destroy(p->rng);
 		free(p->rng);
 	}
+	if (p->vcon) {
+		virtio_console_destroy(p->vcon);
+		free(p->vcon);
+	}
 	plic_destroy(&p->plic);
 	vm->console = NULL;
 	free(p);
@@ -172,4 +195,6 @@ void platform_print_stats(const struct vm *vm, FILE *f)
 		virtio_net_print_stats(p->net[i], f);
 	if (p->rng)
 		virtio_rng_print_stats(p->rng, f);
+	if (p->vcon)
+		virtio_console_print_stats(p->vcon, f);
 }

@@ -14,6 +14,7 @@
 #include "dev/uart.h"
 #include "dev/virtio_blk.h"
 #include "dev/virtio_net.h"
+#include "dev/virtio_console.h"
 #include "dev/virtio_rng.h"
 #include "vmm/console.h"
 
@@ -27,6 +28,7 @@ struct platform {
 	unsigned nnet;
 	unsigned next_slot; /* the next free virtio-mmio slot */
 	struct virtio_rng *rng;
+	struct virtio_console *vcon; /* --console: terminal input goes here, not to the UART */
 };
 
 /* Create the VM's devices; on error, err says what went wrong. 0 or -errno. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * vCPU threads and exit dispatch. Each vCPU runs on its own host thread;
- * vcpu_step() runs one time slice and handles its exit, so a scheduler can
- * later call it from a pool of workers instead.
+ * Exit dispatch and the VM lifecycle. vm_vcpu_step() runs one quantum of
+ * a vCPU and handles its exit; the scheduler's workers (vmm/sched.c) call
+ * it for whichever vCPU they picked.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,8 +12,6 @@
 
 #include "vmm/sbi.h"
 #include "vmm/vm.h"
-
-#define QUANTUM (1u << 20) /* instructions per vcpu_run() call */
 
 /* Exit handlers: >0 resume the vCPU, 0 stop running it, <0 host error. */
 typedef int (*exit_handler)(struct vcpu_slot *s, struct vm_exit *e);
@@ -52,9 +50,7 @@ void vm_request_end(struct vm *vm, enum vm_end how, int detail)
 
 void vm_vcpu_wake(struct vcpu_slot *s)
 {
-	pthread_mutex_lock(&s->lock);
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
+	sched_wake(s);
 }
 
 void vm_vcpu_irq(struct vm *vm, unsigned hart, uint64_t mip_bits, bool level)
@@ -109,28 +105,24 @@ static int exit_virtual_insn(struct vcpu_slot *s, struct vm_exit *e)
 	return 1;
 }
 
-/* Park until an interrupt is pending in vsie, the timer fires, or the VM ends. */
+/*
+ * wfi with nothing pending: the scheduler parks the vCPU (off the run queue)
+ * until an interrupt is pending in vsie, its timer deadline passes, or the VM
+ * is paused or ends.
+ */
 static int exit_wfi(struct vcpu_slot *s, struct vm_exit *e)
 {
-	struct vcpu *v = &s->vcpu;
-	struct timespec ts;
-
 	(void)e;
-	pthread_mutex_lock(&s->lock);
-	while (!vcpu_irq_wakeup(v) && s->vm->end == VM_RUNNING && !atomic_load(&s->vm->pause_req) &&
-	       !(atomic_load(&v->requests) & (VCPU_REQ_STOP | VCPU_REQ_TLB))) {
-		uint64_t now = host_time_ns(), deadline = vcpu_timer_deadline_ns(v);
+	s->sched.wfi = true;
+	return 0;
+}
 
-		if (deadline <= now)
-			break;
-		if (deadline - now > 1000000000ull)
-			deadline = now + 1000000000ull;
-		ts.tv_sec = (time_t)(deadline / 1000000000ull);
-		ts.tv_nsec = (long)(deadline % 1000000000ull);
-		pthread_cond_timedwait(&s->wake, &s->lock, &ts);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return 1;
+/* Pause-loop exit: the vCPU spins on a lock; let another vCPU have the worker. */
+static int exit_pause(struct vcpu_slot *s, struct vm_exit *e)
+{
+	(void)e;
+	s->sched.yield = true;
+	return 0;
 }
 
 static int exit_resume(struct vcpu_slot *s, struct vm_exit *e)
@@ -159,6 +151,7 @@ static const exit_handler exit_handlers[EXIT_NR] = {
 	[EXIT_GUEST_PAGE_FAULT] = exit_guest_page_fault,
 	[EXIT_VIRTUAL_INSN] = exit_virtual_insn,
 	[EXIT_WFI] = exit_wfi,
+	[EXIT_PAUSE] = exit_pause,
 	[EXIT_QUANTUM] = exit_resume,
 	[EXIT_REQUEST] = exit_resume,
 	[EXIT_EBREAK] = exit_ebreak,
@@ -198,120 +191,60 @@ void vm_hart_reset(struct vcpu_slot *s, uint64_t pc, uint64_t a1)
 	v->hstatus = HSTATUS_SPV | (2ull << 32); /* VSXL = 64 */
 	v->hgatp = vm->hgatp;
 	mmu_set_hgatp(&v->mmu, vm->hgatp);
+	v->ple_window = vm->sched.no_ple ? 0 : SCHED_DEFAULT_PLE;
 	v->x[10] = id;
 	v->x[11] = a1;
 	v->pc = pc;
 }
 
-/* Run one slice of a vCPU and handle its exit. Returns like an exit handler. */
-static int vcpu_step(struct vcpu_slot *s)
+/* Run one quantum of a vCPU and handle its exit. Returns like an exit handler. */
+int vm_vcpu_step(struct vcpu_slot *s, uint64_t budget)
 {
 	struct vm_exit *e;
-	int rc;
 
 	atomic_store(&s->in_guest, true);
-	e = vcpu_run(&s->vcpu, QUANTUM);
+	e = vcpu_run(&s->vcpu, budget ? budget : VM_QUANTUM);
 	atomic_store(&s->in_guest, false);
-	if (s->vm->cfg.trace_exits && e->reason != EXIT_QUANTUM && e->reason != EXIT_SBI)
+	if (s->vm->cfg.trace_exits && e->reason != EXIT_QUANTUM && e->reason != EXIT_SBI &&
+	    e->reason != EXIT_PAUSE)
 		fprintf(stderr, "rvisor: hart %u exit %s cause=%" PRIu64 " pc=%#" PRIx64 "\n",
 		        s->vcpu.hartid, exit_reason_name(e->reason), e->cause, s->vcpu.pc);
-	rc = exit_handlers[e->reason](s, e);
-	return rc;
-}
-
-/* Park a vCPU thread while its VM is paused (s->lock held). */
-static void pause_point(struct vcpu_slot *s)
-{
-	struct vm *vm = s->vm;
-
-	if (!atomic_load(&vm->pause_req) || vm->end != VM_RUNNING)
-		return;
-	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_lock(&vm->lock);
-	vm->nparked++;
-	pthread_cond_broadcast(&vm->ended);
-	while (atomic_load(&vm->pause_req) && vm->end == VM_RUNNING)
-		pthread_cond_wait(&vm->ended, &vm->lock);
-	vm->nparked--;
-	pthread_mutex_unlock(&vm->lock);
-	pthread_mutex_lock(&s->lock);
-}
-
-static void *vcpu_thread(void *arg)
-{
-	struct vcpu_slot *s = arg;
-	struct vm *vm = s->vm;
-
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		pause_point(s);
-		while (s->state == HART_STOPPED && vm->end == VM_RUNNING &&
-		       !atomic_load(&vm->pause_req))
-			pthread_cond_wait(&s->wake, &s->lock);
-		if (atomic_load(&vm->pause_req)) {
-			pthread_mutex_unlock(&s->lock);
-			continue;
-		}
-		if (s->state == HART_START_PENDING) {
-			vm_hart_reset(s, s->start_pc, s->start_arg);
-			s->state = HART_STARTED;
-		}
-		pthread_mutex_unlock(&s->lock);
-		if (vm->end != VM_RUNNING)
-			break;
-		if (vcpu_step(s) < 0) {
-			vm_request_end(vm, VM_END_VMM_ERROR, 0);
-			break;
-		}
-	}
-	return NULL;
+	return exit_handlers[e->reason](s, e);
 }
 
 int vm_start(struct vm *vm)
 {
-	pthread_condattr_t ca;
 	unsigned i;
+	int rc;
 
 	if (vm->started)
 		return -EALREADY;
-	vm->started = true;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	for (i = 0; i < vm->ncpus; i++) {
 		struct vcpu_slot *s = &vm->cpus[i];
 
 		s->vm = vm;
 		pthread_mutex_init(&s->lock, NULL);
-		pthread_cond_init(&s->wake, &ca);
 		vcpu_init(&s->vcpu, i);
 		s->vcpu.time_base_ns = vm->cpus[0].vcpu.time_base_ns;
 		s->state = HART_STOPPED;
 	}
-	pthread_condattr_destroy(&ca);
 	/* The boot hart starts at the entry with a1 = the device tree (Linux boot protocol). */
 	vm->cpus[0].start_pc = vm->entry.v;
 	vm->cpus[0].start_arg = vm->fdt_addr.v;
 	vm->cpus[0].state = HART_START_PENDING;
-	for (i = 0; i < vm->ncpus; i++) {
-		if (pthread_create(&vm->cpus[i].thread, NULL, vcpu_thread, &vm->cpus[i]) != 0) {
-			vm_request_end(vm, VM_END_VMM_ERROR, 0);
-			return -EAGAIN;
-		}
-		vm->cpus[i].thread_started = true;
-	}
-	return 0;
+	vm->started = true;
+	rc = sched_attach(vm);
+	if (rc < 0)
+		vm_request_end(vm, VM_END_VMM_ERROR, 0);
+	return rc;
 }
 
 int vm_wait(struct vm *vm)
 {
-	unsigned i;
 	int end;
 
-	for (i = 0; i < vm->ncpus; i++)
-		if (vm->cpus[i].thread_started) {
-			pthread_join(vm->cpus[i].thread, NULL);
-			vm->cpus[i].thread_started = false;
-		}
+	if (vm->started)
+		sched_wait_end(vm);
 	end = atomic_load(&vm->end);
 	if (end == VM_END_FAILURE && vm->end_detail >= 64)
 		return vm->end_detail;
@@ -329,21 +262,14 @@ int vm_run(struct vm *vm)
 
 int vm_pause(struct vm *vm)
 {
-	unsigned i, running = 0;
+	unsigned i;
 
 	if (!vm->started || vm_ended(vm))
 		return -ESRCH;
 	atomic_store(&vm->pause_req, true);
-	for (i = 0; i < vm->ncpus; i++) {
-		if (vm->cpus[i].thread_started)
-			running++;
+	for (i = 0; i < vm->ncpus; i++)
 		vcpu_kick(&vm->cpus[i].vcpu, VCPU_REQ_STOP);
-		vm_vcpu_wake(&vm->cpus[i]);
-	}
-	pthread_mutex_lock(&vm->lock);
-	while (vm->nparked < running && vm->end == VM_RUNNING)
-		pthread_cond_wait(&vm->ended, &vm->lock);
-	pthread_mutex_unlock(&vm->lock);
+	sched_pause_wait(vm);
 	return vm_ended(vm) ? -ESRCH : 0;
 }
 
@@ -351,9 +277,6 @@ int vm_resume(struct vm *vm)
 {
 	if (!vm->started || vm_ended(vm))
 		return -ESRCH;
-	pthread_mutex_lock(&vm->lock);
-	atomic_store(&vm->pause_req, false);
-	pthread_cond_broadcast(&vm->ended);
-	pthread_mutex_unlock(&vm->lock);
+	sched_resume(vm);
 	return 0;
 }

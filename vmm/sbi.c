@@ -186,9 +186,10 @@ static void sbi_hsm(struct sbi_call *c)
 			t->start_pc = c->a[1];
 			t->start_arg = c->a[2];
 			t->state = HART_START_PENDING;
-			pthread_cond_signal(&t->wake);
 		}
 		pthread_mutex_unlock(&t->lock);
+		if (!c->ret.error)
+			vm_vcpu_wake(t);
 		break;
 	case 1: /* hart_stop() */
 		pthread_mutex_lock(&c->slot->lock);

@@ -112,6 +112,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
 	if (!vm->cpus)
 		return -ENOMEM;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->cpus[i].vm = vm; /* devices may raise interrupts before vm_start() */
 	return 0;
 }
 
@@ -119,11 +121,13 @@ void vm_destroy(struct vm *vm)
 {
 	unsigned i;
 
+	if (vm->started) { /* still on the scheduler: end it and take it off first */
+		vm_request_end(vm, VM_END_VMM_ERROR, 0);
+		vm_wait(vm);
+	}
 	if (vm->cpus) {
-		for (i = 0; i < vm->ncpus; i++) {
+		for (i = 0; i < vm->ncpus; i++)
 			pthread_mutex_destroy(&vm->cpus[i].lock);
-			pthread_cond_destroy(&vm->cpus[i].wake);
-		}
 	}
 	free(vm->cpus);
 	free(vm->gstage_pool);

@@ -14,6 +14,7 @@
 #include "backend/net.h"
 #include "cpu/vcpu.h"
 #include "vmm/bus.h"
+#include "vmm/sched.h"
 #include "vmm/types.h"
 
 #define VM_RAM_BASE  0x80000000ull
@@ -48,13 +49,11 @@ typedef int (*fdt_node_fn)(void *fdt, void *opaque);
 struct vcpu_slot {
 	struct vcpu vcpu;
 	struct vm *vm;
-	pthread_t thread;
 	pthread_mutex_t lock; /* protects state and the start request */
-	pthread_cond_t wake;
 	enum hart_state state;
 	uint64_t start_pc, start_arg; /* HSM hart_start request */
-	bool thread_started;
-	_Atomic bool in_guest; /* inside vcpu_run(): remote fences must wait for it */
+	_Atomic bool in_guest;        /* inside vcpu_run(): remote fences must wait for it */
+	struct sched_vcpu sched;      /* the scheduler's (vmm/sched.c, under its lock) */
 };
 
 /* A virtio-blk disk from the command line (--disk path[,ro][,overlay=FILE]). */
@@ -112,8 +111,8 @@ struct vm {
 	_Atomic int end;        /* enum vm_end, VM_RUNNING while running */
 	int end_detail;         /* SRST reason or vendor code */
 	_Atomic bool pause_req; /* vm_pause(): vCPUs park outside guest code */
-	unsigned nparked;       /* vCPU threads parked for the pause (lock) */
 	bool started;
+	struct sched_vm sched; /* weight, cap, accounting (vmm/sched.c, under its lock) */
 };
 
 /* How many virtio-mmio slots a configuration uses. */
@@ -130,10 +129,10 @@ void *vm_ram_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
 
 /*
  * Lifecycle. vm_start() starts the vCPUs (the boot hart at the entry point)
- * and returns; vm_wait() blocks until the VM has ended and its vCPUs have
- * stopped, and returns its exit status (enum vm_end or a vendor code).
- * vm_run() is both. vm_pause() returns once no vCPU runs guest code;
- * vm_resume() lets them go on. 0 or -errno.
+ * on the scheduler's worker pool (vmm/sched.h) and returns; vm_wait() blocks until the VM has ended
+ * and its vCPUs have stopped, and returns its exit status (enum vm_end or a vendor code). vm_run()
+ * is both. vm_pause() returns once no vCPU runs guest code; vm_resume() lets them go on. 0 or
+ * -errno.
  */
 int vm_start(struct vm *vm);
 int vm_wait(struct vm *vm);
@@ -152,6 +151,13 @@ void vm_request_end(struct vm *vm, enum vm_end how, int detail);
 /* Raise/lower a VS interrupt on a vCPU and wake it if parked (any thread). */
 void vm_vcpu_irq(struct vm *vm, unsigned hart, uint64_t mip_bits, bool level);
 void vm_vcpu_wake(struct vcpu_slot *s);
+
+/*
+ * Run a vCPU for at most budget instructions (0: the default quantum) and
+ * handle its exit (a scheduler worker). >0 go on, 0 put it down, <0 error.
+ */
+#define VM_QUANTUM (1u << 20)
+int vm_vcpu_step(struct vcpu_slot *s, uint64_t budget);
 
 int vm_add_fdt_node(struct vm *vm, fdt_node_fn fn, void *opaque);
 

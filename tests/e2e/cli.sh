@@ -64,6 +64,26 @@ expect_error "disk image in use" "cannot open disk '$tmp/d.img': in use by anoth
 	run --kernel "$tmp/text" --disk "$tmp/d.img"
 kill $locker 2>/dev/null
 wait $locker 2>/dev/null
+# Copy-on-write overlays and the virtio-console.
+truncate -s 1M "$tmp/base.img"
+expect_error "overlay without a file name" "--disk: overlay= needs a file name" \
+	run --kernel "$tmp/text" --disk "$tmp/base.img,overlay="
+expect_error "overlay on a read-only disk" "--disk: ro and overlay= exclude each other" \
+	run --kernel "$tmp/text" --disk "$tmp/base.img,ro,overlay=$tmp/o.ovl"
+expect_error "overlay over a missing base" "cannot open base image '$tmp/nope.img': No such file" \
+	run --kernel "$tmp/text" --disk "$tmp/nope.img,overlay=$tmp/o.ovl"
+expect_error "overlay in a missing directory" "cannot open overlay '$tmp/no/o.ovl': No such file" \
+	run --kernel "$tmp/text" --disk "$tmp/base.img,overlay=$tmp/no/o.ovl"
+printf 'definitely not an overlay' >"$tmp/junk.ovl"
+expect_error "overlay file that is not one" "'$tmp/junk.ovl' is not an rvisor overlay" \
+	run --kernel "$tmp/text" --disk "$tmp/base.img,overlay=$tmp/junk.ovl"
+expect_error "overlay that is a directory" "cannot open overlay '$tmp': Is a directory" \
+	run --kernel "$tmp/text" --disk "$tmp/base.img,overlay=$tmp"
+expect_error "--console twice" "--console given twice" run --kernel "$tmp/text" --console --console
+expect_error "--console with an argument" "doesn't allow an argument|usage" \
+	run --kernel "$tmp/text" --console=hvc0
+expect_error "eight disks and a console" "too many virtio devices" \
+	run --kernel "$tmp/text" "${nine[@]:1}" --console
 if [ -n "${2:-}" ]; then
 	expect_error "kernel too big for memory" "not enough guest memory|does not fit" run --kernel "$2" --mem 4M
 fi

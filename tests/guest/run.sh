@@ -78,6 +78,7 @@ test_devices() {
 	virtio_blk) echo disk disk-ro ;;
 	virtio_hostile) echo disk ;;
 	virtio_net_hostile) echo net net ;;
+	virtio_console_hostile) echo console ;;
 	esac
 }
 
@@ -94,6 +95,15 @@ add_devices() {
 				cmd+=(--net "switch=guest-tests-$$")
 			fi
 			n=$((n + 1))
+			continue
+		fi
+		if [ "$dev" = console ]; then # a virtio-console, output to the log
+			if [ "$runner" = qemu ]; then
+				cmd+=(-global virtio-mmio.force-legacy=false -chardev null,id=vc0
+					-device virtio-serial-device -device virtconsole,chardev=vc0)
+			else
+				cmd+=(--console)
+			fi
 			continue
 		fi
 		img=$2/disk$n.img

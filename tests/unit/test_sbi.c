@@ -42,7 +42,6 @@ int main(void)
 	for (i = 0; i < vm.ncpus; i++) {
 		vm.cpus[i].vm = &vm;
 		pthread_mutex_init(&vm.cpus[i].lock, NULL);
-		pthread_cond_init(&vm.cpus[i].wake, NULL);
 		vcpu_init(&vm.cpus[i].vcpu, i);
 		vm.cpus[i].state = HART_STOPPED;
 	}
