@@ -13,6 +13,7 @@
 #include "dev/plic.h"
 #include "dev/uart.h"
 #include "dev/virtio_blk.h"
+#include "dev/virtio_net.h"
 #include "dev/virtio_console.h"
 #include "dev/virtio_rng.h"
 #include "vmm/console.h"
@@ -23,6 +24,8 @@ struct platform {
 	struct uart uart;
 	struct virtio_blk *blk[VM_MAX_VIRTIO]; /* vm->cfg.disks, one virtio-mmio slot each */
 	unsigned nblk;
+	struct virtio_net *net[VM_MAX_VIRTIO]; /* vm->cfg.nets, after the disks */
+	unsigned nnet;
 	unsigned next_slot; /* the next free virtio-mmio slot */
 	struct virtio_rng *rng;
 	struct virtio_console *vcon; /* --console: terminal input goes here, not to the UART */
