@@ -8,6 +8,9 @@ SAN ?=
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter -fno-strict-aliasing -pthread -I. -MMD -MP
 LDLIBS := -lfdt -lm -pthread
+# libslirp (user networking). Debian's slirp.pc requires glib-2.0's .pc, which
+# libslirp-dev does not pull in; the library itself needs no glib headers.
+LDLIBS += $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
 
 ifeq ($(SAN),address)
 BUILD := build/asan
