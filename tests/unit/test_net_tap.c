@@ -260,7 +260,17 @@ int main(void)
 	test_exchange();
 	test_eagain();
 	test_open_errors(ifname);
+	/* Block receive (a refused frame stops rx() until rx_ready) so the
+	 * counters hold still while they are compared with the box's. */
 	cur = "stats";
+	unsigned refused = atomic_load(&box.refused);
+
+	atomic_store(&box.refuse, 1 << 30);
+	host_udp_to_guest("quiesce");
+	for (int64_t end = now_ms() + WAIT_MS;
+	     atomic_load(&box.refused) == refused && now_ms() < end;)
+		usleep(10000);
+	CHECK_EQ("receive blocked", atomic_load(&box.refused), refused + 1);
 	CHECK_EQ("tx counted", atomic_load(&nb->stats.tx_frames) >= 4, 1);
 	CHECK_EQ("rx counted", atomic_load(&nb->stats.rx_frames),
 	         atomic_load(&box.calls) - atomic_load(&box.refused));
