@@ -49,7 +49,7 @@ linux-deps:
 # cached outside the tree; GUEST_ENV holds KERNEL= and INITRD= lines.
 GUEST_ENV := build/guest-linux.env
 $(GUEST_ENV): linux-deps guest/linux/rvisor.config scripts/build-linux.sh \
-		scripts/build-busybox.sh scripts/build-initramfs.sh $(wildcard guest/initramfs/*)
+		scripts/build-busybox.sh scripts/build-initramfs.sh $(shell find guest/initramfs)
 	@mkdir -p build
 	scripts/build-guest.sh > $@.tmp && mv $@.tmp $@
 
@@ -77,6 +77,8 @@ e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
+	. ./$(E2E_ENV) && tests/e2e/net_user.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/net_tap.py $(RVISOR) "$$KERNEL" "$$INITRD"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
