@@ -47,9 +47,11 @@
 
 #include "backend/net.h"
 
-#define SLIRP_TXQ_MAX      1024 /* guest frames queued ahead of the loop */
-#define SLIRP_RXQ_MAX      256  /* slirp frames held while the guest has no buffers */
-#define GUEST_ERRORS_SHOWN 10   /* guest misbehaviour messages printed, then counted */
+#define SLIRP_TXQ_MAX      1024      /* guest frames queued ahead of the loop */
+#define SLIRP_TXQ_BYTES    (8 << 20) /* and their bytes (a hostile guest's frames are 64 KiB) */
+#define SLIRP_RXQ_MAX      256       /* slirp frames held while the guest has no buffers */
+#define GUEST_ERRORS_SHOWN 10        /* guest misbehaviour messages printed, then counted */
+#define TIMERS_PER_TURN    16        /* timer callbacks run per loop turn, at most */
 #define ETH_HLEN           14
 
 #define NET_ADDR(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
@@ -68,6 +70,7 @@ struct frame {
 struct fqueue {
 	struct frame *head, **tail;
 	unsigned n;
+	size_t bytes;
 };
 
 struct slirp_timer {
@@ -104,6 +107,7 @@ static void fq_init(struct fqueue *q)
 	q->head = NULL;
 	q->tail = &q->head;
 	q->n = 0;
+	q->bytes = 0;
 }
 
 static void fq_push(struct fqueue *q, struct frame *f)
@@ -112,6 +116,7 @@ static void fq_push(struct fqueue *q, struct frame *f)
 	*q->tail = f;
 	q->tail = &f->next;
 	q->n++;
+	q->bytes += f->len;
 }
 
 static struct frame *fq_pop(struct fqueue *q)
@@ -123,6 +128,7 @@ static struct frame *fq_pop(struct fqueue *q)
 		if (!q->head)
 			q->tail = &q->head;
 		q->n--;
+		q->bytes -= f->len;
 	}
 	return f;
 }
@@ -359,8 +365,9 @@ static void run_timers(struct net_slirp *s)
 	int64_t now = cb_clock_get_ns(s) / 1000000;
 	bool again = true;
 
-	/* A callback may re-arm or free timers: restart the walk after each one. */
-	while (again) {
+	/* A callback may re-arm or free timers: restart the walk after each one.
+	 * The bound keeps one re-arming itself in the past from spinning here. */
+	for (int n = 0; again && n < TIMERS_PER_TURN; n++) {
 		again = false;
 		for (struct slirp_timer *t = s->timers; t; t = t->next) {
 			if (t->expire_ms >= 0 && t->expire_ms <= now) {
@@ -473,7 +480,7 @@ static int slirp_send(struct net_backend *nb, const struct iovec *iov, int iovcn
 		off += iov[i].iov_len;
 	}
 	pthread_mutex_lock(&s->txlock);
-	if (s->txq.n >= SLIRP_TXQ_MAX) {
+	if (s->txq.n >= SLIRP_TXQ_MAX || s->txq.bytes + len > SLIRP_TXQ_BYTES) {
 		pthread_mutex_unlock(&s->txlock);
 		free(f);
 		stat_add(&nb->stats.tx_drops, 1);
