@@ -78,10 +78,13 @@ struct net_config {
 int net_backend_open(const struct net_config *cfg, struct net_backend **out, char *err,
                      size_t errlen);
 
-/* The backends net_backend_open() dispatches to; same contract. */
+/* The backends net_backend_open() dispatches to (same contract). */
 int net_slirp_open(const struct net_config *cfg, struct net_backend **out, char *err,
                    size_t errlen);
-int net_tap_open(const struct net_config *cfg, struct net_backend **out, char *err, size_t errlen);
+int net_switch_open(const struct net_config *cfg, struct net_backend **out, char *err,
+                    size_t errlen);
+int net_tap_open(const struct net_config *cfg, struct net_backend **out, char *err,
+                 size_t errlen);
 
 static inline void net_backend_close(struct net_backend *nb)
 {

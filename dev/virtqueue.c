@@ -208,6 +208,12 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	return walk_chain(vq, head, c);
 }
 
+void virtq_unpop(struct virtq *vq, unsigned n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+	vq->stats.chains -= n;
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 {
 	struct virtq_used_elem *e = &vq->used->ring[vq->used_idx & (vq->size - 1)];

@@ -126,6 +126,12 @@ void virtq_disable(struct virtq *vq);
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 
+/*
+ * Give back the last n chains taken and not yet pushed: the next pops take
+ * them again (a device that found no room for its data after all).
+ */
+void virtq_unpop(struct virtq *vq, unsigned n);
+
 /* Return a chain to the driver with the number of bytes written to it (2.7.8). */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 

@@ -28,6 +28,11 @@ static void usage(FILE *f)
 	        "  -a, --append STR    kernel command line (device tree /chosen/bootargs)\n"
 	        "  -d, --disk IMG[,ro] a raw disk image as a virtio-blk device (repeatable:\n"
 	        "                      /dev/vda, /dev/vdb, ... in order); ro: read-only\n"
+	        "  -n, --net SPEC      a virtio-net device (repeatable), SPEC one of:\n"
+	        "                        user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...  (libslirp)\n"
+	        "                        switch=NAME   the host's virtual switch NAME\n"
+	        "                        tap=IFNAME    a host tap interface\n"
+	        "                      each with an optional ,mac=52:54:xx:xx:xx:xx\n"
 	        "      --rng           a virtio-rng device (entropy from the host)\n"
 	        "      --trace-exits   log every exit but SBI calls and quanta to stderr\n"
 	        "      --stats         print per-vCPU exit and device counters when the VM ends\n"
@@ -102,6 +107,136 @@ static int parse_disk(char *arg, struct vm_config *cfg)
 	return 0;
 }
 
+static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
+{
+	unsigned v[ETH_ALEN], i;
+	int end = 0;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+	           &end) != ETH_ALEN ||
+	    s[end] || end != 17)
+		return -1;
+	for (i = 0; i < ETH_ALEN; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int parse_port(const char *s, const char *end, uint16_t *port)
+{
+	char buf[8], *e;
+	unsigned long v;
+
+	if (end - s < 1 || end - s > 5)
+		return -1;
+	memcpy(buf, s, (size_t)(end - s));
+	buf[end - s] = '\0';
+	v = strtoul(buf, &e, 10);
+	if (*e || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* hostfwd=tcp::HOSTPORT-:GUESTPORT (or udp; an IPv4 host address may precede the ':'). */
+static int parse_hostfwd(const char *s, struct net_config *nc)
+{
+	struct net_hostfwd *f = &nc->hostfwd[nc->nhostfwd];
+	const char *colon, *dash;
+	char addr[16];
+
+	if (nc->nhostfwd >= NET_MAX_HOSTFWD) {
+		fprintf(stderr, "rvisor: --net: at most %d hostfwd options\n", NET_MAX_HOSTFWD);
+		return -1;
+	}
+	*f = (struct net_hostfwd){ 0 };
+	if (!strncmp(s, "tcp:", 4)) {
+		s += 4;
+	} else if (!strncmp(s, "udp:", 4)) {
+		f->udp = true;
+		s += 4;
+	} else {
+		goto bad;
+	}
+	colon = strchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof(addr))
+		goto bad;
+	if (colon > s) {
+		unsigned a, b, c, d;
+		int end = 0;
+
+		memcpy(addr, s, (size_t)(colon - s));
+		addr[colon - s] = '\0';
+		if (sscanf(addr, "%3u.%3u.%3u.%3u%n", &a, &b, &c, &d, &end) != 4 || addr[end] ||
+		    a > 255 || b > 255 || c > 255 || d > 255)
+			goto bad;
+		f->host_addr = a << 24 | b << 16 | c << 8 | d;
+	}
+	s = colon + 1;
+	dash = strchr(s, '-');
+	if (!dash || parse_port(s, dash, &f->host_port) || dash[1] != ':' ||
+	    parse_port(dash + 2, dash + 2 + strlen(dash + 2), &f->guest_port))
+		goto bad;
+	nc->nhostfwd++;
+	return 0;
+bad:
+	fprintf(stderr,
+	        "rvisor: --net: bad hostfwd '%s' (want tcp::HOSTPORT-:GUESTPORT, ports 1-65535)\n",
+	        s);
+	return -1;
+}
+
+/* --net user[,hostfwd=...]|switch=NAME|tap=IF, then [,mac=...]. */
+static int parse_net(char *arg, struct vm_config *cfg)
+{
+	struct net_config *nc = &cfg->nets[cfg->nnets];
+	char *opt, *next;
+
+	if (vm_config_nvirtio(cfg) >= VM_MAX_VIRTIO)
+		return too_many_virtio();
+	*nc = (struct net_config){ 0 };
+	next = strchr(arg, ',');
+	if (next)
+		*next++ = '\0';
+	if (!strcmp(arg, "user")) {
+		nc->kind = NET_USER;
+	} else if (!strncmp(arg, "switch=", 7) && arg[7]) {
+		nc->kind = NET_SWITCH;
+		nc->name = arg + 7;
+	} else if (!strncmp(arg, "tap=", 4) && arg[4]) {
+		nc->kind = NET_TAP;
+		nc->name = arg + 4;
+	} else {
+		fprintf(stderr,
+		        "rvisor: --net: unknown network '%s' (known: user, switch=NAME, tap=IFNAME)\n",
+		        arg);
+		return -1;
+	}
+	while ((opt = next)) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(opt, "mac=", 4)) {
+			if (parse_mac(opt + 4, nc->mac) || (nc->mac[0] & 1)) {
+				fprintf(stderr,
+				        "rvisor: --net: bad MAC address '%s' (want a unicast "
+				        "address like 52:54:00:12:34:56)\n",
+				        opt + 4);
+				return -1;
+			}
+			nc->mac_set = true;
+		} else if (!strncmp(opt, "hostfwd=", 8) && nc->kind == NET_USER) {
+			if (parse_hostfwd(opt + 8, nc))
+				return -1;
+		} else {
+			fprintf(stderr, "rvisor: --net: unknown option '%s' (known: mac=%s)\n", opt,
+			        nc->kind == NET_USER ? ", hostfwd=" : "");
+			return -1;
+		}
+	}
+	cfg->nnets++;
+	return 0;
+}
+
 static void print_stats(const struct vm *vm)
 {
 	unsigned i, r;
@@ -132,6 +267,7 @@ static int cmd_run(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "rng", no_argument, NULL, 'R' },
 		{ "trace-exits", no_argument, NULL, 'T' },
 		{ "stats", no_argument, NULL, 'S' },
@@ -146,7 +282,7 @@ static int cmd_run(int argc, char **argv)
 	int c, rc;
 	long n;
 
-	while ((c = getopt_long(argc, argv, "k:i:m:c:a:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:m:c:a:d:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
 		case 'i': cfg.initrd = optarg; break;
@@ -170,6 +306,10 @@ static int cmd_run(int argc, char **argv)
 		case 'a': cfg.cmdline = optarg; break;
 		case 'd':
 			if (parse_disk(optarg, &cfg))
+				return VM_END_VMM_ERROR;
+			break;
+		case 'n':
+			if (parse_net(optarg, &cfg))
 				return VM_END_VMM_ERROR;
 			break;
 		case 'R':

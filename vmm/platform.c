@@ -47,6 +47,34 @@ static int add_disk(struct vm *vm, struct platform *p, const struct vm_disk_conf
 	return rc;
 }
 
+/* A virtio-net device over the backend its --net option asks for, in the next slot. */
+static int add_net(struct vm *vm, struct platform *p, const struct net_config *nc, char *err,
+                   size_t errlen)
+{
+	char why[256];
+	struct net_backend *nb;
+	struct virtio_net *n;
+	int rc;
+
+	rc = net_backend_open(nc, &nb, why, sizeof(why));
+	if (rc) {
+		snprintf(err, errlen, "--net: %s", why);
+		return rc;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		net_backend_close(nb);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->net[p->nnet++] = n;
+	rc = virtio_net_init(n, vm, &p->plic, p->next_slot++, nb, nc->mac_set ? nc->mac : NULL);
+	if (rc)
+		snprintf(err, errlen, "cannot create the virtio-net device (%s): %s", nb->desc,
+		         strerror(-rc));
+	return rc;
+}
+
 int platform_create(struct vm *vm, int in_fd, int out_fd, char *err, size_t errlen)
 {
 	struct platform *p = calloc(1, sizeof(*p));
@@ -74,6 +102,8 @@ int platform_create(struct vm *vm, int in_fd, int out_fd, char *err, size_t errl
 	}
 	for (i = 0; i < vm->cfg.ndisks && !rc; i++)
 		rc = add_disk(vm, p, &vm->cfg.disks[i], err, errlen);
+	for (i = 0; i < vm->cfg.nnets && !rc; i++)
+		rc = add_net(vm, p, &vm->cfg.nets[i], err, errlen);
 	if (!rc && vm->cfg.rng) {
 		p->rng = calloc(1, sizeof(*p->rng));
 		rc = p->rng ? virtio_rng_init(p->rng, vm, &p->plic, p->next_slot++) : -ENOMEM;
@@ -96,6 +126,8 @@ void platform_stop(struct vm *vm)
 	console_stop(&p->console);
 	for (i = 0; i < p->nblk; i++)
 		iothread_stop(&p->blk[i]->io);
+	for (i = 0; i < p->nnet; i++)
+		virtio_net_stop(p->net[i]);
 	if (p->rng)
 		iothread_stop(&p->rng->io);
 }
@@ -112,6 +144,10 @@ void platform_destroy(struct vm *vm)
 	for (i = 0; i < p->nblk; i++) {
 		virtio_blk_destroy(p->blk[i]);
 		free(p->blk[i]);
+	}
+	for (i = 0; i < p->nnet; i++) {
+		virtio_net_destroy(p->net[i]);
+		free(p->net[i]);
 	}
 	if (p->rng) {
 		virtio_rng_destroy(p->rng);
@@ -132,6 +168,8 @@ void platform_print_stats(const struct vm *vm, FILE *f)
 		return;
 	for (i = 0; i < p->nblk; i++)
 		virtio_blk_print_stats(p->blk[i], f);
+	for (i = 0; i < p->nnet; i++)
+		virtio_net_print_stats(p->net[i], f);
 	if (p->rng)
 		virtio_rng_print_stats(p->rng, f);
 }

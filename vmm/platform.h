@@ -13,6 +13,7 @@
 #include "dev/plic.h"
 #include "dev/uart.h"
 #include "dev/virtio_blk.h"
+#include "dev/virtio_net.h"
 #include "dev/virtio_rng.h"
 #include "vmm/console.h"
 
@@ -22,6 +23,8 @@ struct platform {
 	struct uart uart;
 	struct virtio_blk *blk[VM_MAX_VIRTIO]; /* vm->cfg.disks, one virtio-mmio slot each */
 	unsigned nblk;
+	struct virtio_net *net[VM_MAX_VIRTIO]; /* vm->cfg.nets, after the disks */
+	unsigned nnet;
 	unsigned next_slot; /* the next free virtio-mmio slot */
 	struct virtio_rng *rng;
 };
