@@ -19,6 +19,10 @@ import urllib.request
 
 from guest import PROMPT, Guest, GuestError, check
 
+# Seconds any one step may take: only a failing run waits that long, and the
+# sanitizer builds (make sanitize, make tsan) run the guest many times slower.
+T = 600
+
 
 def sh(*cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
@@ -52,17 +56,17 @@ def run_guest(rvisor, kernel, initrd, tap, host_ip, guest_ip, tmp):
     try:
         check("host http server up on %s" % host_ip, wait_listening(host_ip, 8000))
         g = Guest(rvisor, kernel, initrd, cpus=2, extra=["--net", "tap=" + tap])
-        g.expect(re.escape(PROMPT), 120)
-        g.run("dmesg -n 1")
-        st, out = g.run("ip addr add %s/24 dev eth0 && ip link set eth0 up" % guest_ip)
+        g.expect(re.escape(PROMPT), T)
+        g.run("dmesg -n 1", T)
+        st, out = g.run("ip addr add %s/24 dev eth0 && ip link set eth0 up" % guest_ip, T)
         check("guest eth0 up as %s" % guest_ip, st == 0, out)
 
-        st, out = g.run("ping -c 3 -W 5 %s" % host_ip, 60)
+        st, out = g.run("ping -c 3 -W 5 %s" % host_ip, T)
         check("guest pings the host", st == 0 and "3 packets received" in out, out)
 
         t0 = time.monotonic()
         st, out = g.run("wget -q -O /tmp/payload http://%s:8000/payload && "
-                        "sha256sum /tmp/payload" % host_ip, 180)
+                        "sha256sum /tmp/payload" % host_ip, T)
         dt = time.monotonic() - t0
         check("guest fetched from the host", st == 0, out)
         check("sha256 matches the host's file", sha_line(out) == want, out)
@@ -70,12 +74,12 @@ def run_guest(rvisor, kernel, initrd, tap, host_ip, guest_ip, tmp):
               % (len(payload) >> 10, dt, len(payload) / dt / 1e6))
 
         st, out = g.run("mkdir -p /tmp/www && head -c 2000000 /dev/urandom > /tmp/www/served "
-                        "&& sha256sum /tmp/www/served && httpd -p 8080 -h /tmp/www")
+                        "&& sha256sum /tmp/www/served && httpd -p 8080 -h /tmp/www", T)
         served = sha_line(out)
         check("guest httpd started", st == 0 and served is not None, out)
         t0 = time.monotonic()
         try:
-            with urllib.request.urlopen("http://%s:8080/served" % guest_ip, timeout=60) as r:
+            with urllib.request.urlopen("http://%s:8080/served" % guest_ip, timeout=T) as r:
                 got = r.read()
         except OSError as e:
             got = b""
@@ -88,7 +92,7 @@ def run_guest(rvisor, kernel, initrd, tap, host_ip, guest_ip, tmp):
                   % (len(got) >> 10, dt, len(got) / dt / 1e6))
 
         g.send("poweroff\n")
-        code = g.wait_exit(60)
+        code = g.wait_exit(T)
         check("poweroff: exit status %d" % code, code == 0, g.log[-2000:])
     except GuestError as e:
         check("guest session", False, str(e))

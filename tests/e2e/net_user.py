@@ -20,6 +20,10 @@ import urllib.request
 
 from guest import PROMPT, Guest, GuestError, check
 
+# Seconds any one step may take: only a failing run waits that long, and the
+# sanitizer builds (make sanitize, make tsan) run the guest many times slower.
+T = 600
+
 GUEST_PORT = 8080
 
 
@@ -80,12 +84,12 @@ def test_user_net(rvisor, kernel, initrd, tmp):
         fwd_port = free_port()
         g = Guest(rvisor, kernel, initrd, cpus=2,
                   extra=["--net", "user,hostfwd=tcp::%d-:%d" % (fwd_port, GUEST_PORT)])
-        g.expect(re.escape(PROMPT), 120)
-        g.run("dmesg -n 1")
+        g.expect(re.escape(PROMPT), T)
+        g.run("dmesg -n 1", T)
 
-        st, out = g.run("udhcpc -i eth0 -n -q -t 5 -T 2", 60)
+        st, out = g.run("udhcpc -i eth0 -n -q -t 5 -T 2", T)
         check("udhcpc got a lease", st == 0, out)
-        st, out = g.run("ip -4 addr show dev eth0; ip route; cat /etc/resolv.conf")
+        st, out = g.run("ip -4 addr show dev eth0; ip route; cat /etc/resolv.conf", T)
         check("eth0 is 10.0.2.15/24", "inet 10.0.2.15/24" in out, out)
         check("default route via 10.0.2.2",
               re.search(r"default via 10\.0\.2\.2 dev eth0", out) is not None, out)
@@ -93,7 +97,7 @@ def test_user_net(rvisor, kernel, initrd, tmp):
 
         t0 = time.monotonic()
         st, out = g.run("wget -q -O /tmp/payload http://10.0.2.2:%d/payload && "
-                        "sha256sum /tmp/payload" % http_port, 180)
+                        "sha256sum /tmp/payload" % http_port, T)
         dt = time.monotonic() - t0
         check("wget from the host's HTTP server", st == 0, out)
         check("sha256 matches the host's file", sha_line(out) == want, out)
@@ -101,13 +105,13 @@ def test_user_net(rvisor, kernel, initrd, tmp):
               % (len(payload) >> 10, dt, len(payload) / dt / 1e6))
 
         st, out = g.run("mkdir -p /tmp/www && head -c 1000000 /dev/urandom > /tmp/www/served "
-                        "&& sha256sum /tmp/www/served && httpd -p %d -h /tmp/www" % GUEST_PORT)
+                        "&& sha256sum /tmp/www/served && httpd -p %d -h /tmp/www" % GUEST_PORT, T)
         served = sha_line(out)
         check("guest httpd started", st == 0 and served is not None, out)
         t0 = time.monotonic()
         try:
             with urllib.request.urlopen("http://127.0.0.1:%d/served" % fwd_port,
-                                        timeout=60) as r:
+                                        timeout=T) as r:
                 got = r.read()
         except OSError as e:
             got = b""
@@ -120,7 +124,7 @@ def test_user_net(rvisor, kernel, initrd, tmp):
                   % (len(got) >> 10, dt, len(got) / dt / 1e6))
 
         g.send("poweroff\n")
-        code = g.wait_exit(60)
+        code = g.wait_exit(T)
         check("poweroff: exit status %d" % code, code == 0, g.log[-2000:])
     except GuestError as e:
         check("guest session", False, str(e))
