@@ -73,9 +73,12 @@ $(E2E_ENV): $(GUEST_ENV) build/e2e/counters scripts/build-initramfs.sh
 		--add build/e2e/counters:/usr/bin/counters | tail -n 1) && \
 		printf 'KERNEL=%s\nINITRD=%s\n' "$$KERNEL" "$$initrd" > $@
 
+# MiB the network test moves between two VMs (the sanitizer builds run ~5x slower).
+NET_E2E_MB ?= $(if $(SAN),16,100)
 e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/linux_boot.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/virtio.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && NET_E2E_MB=$(NET_E2E_MB) tests/e2e/net.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
 	. ./$(E2E_ENV) && tests/e2e/net_user.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/net_tap.py $(RVISOR) "$$KERNEL" "$$INITRD"
@@ -184,6 +187,11 @@ ROUNDS ?= 3
 .PHONY: bench-suite
 bench-suite: $(RVISOR)
 	bench/run.py --rounds $(ROUNDS) --rvisor $(RVISOR)
+
+# VM-to-VM TCP throughput over the virtual switch, rvisor next to QEMU (bench/net.py).
+.PHONY: bench-net
+bench-net: $(RVISOR) $(GUEST_ENV)
+	. ./$(GUEST_ENV) && bench/net.py $(RVISOR) "$$KERNEL" "$$INITRD" --rounds $(ROUNDS)
 
 clean:
 	rm -rf build

@@ -83,8 +83,7 @@ int net_slirp_open(const struct net_config *cfg, struct net_backend **out, char 
                    size_t errlen);
 int net_switch_open(const struct net_config *cfg, struct net_backend **out, char *err,
                     size_t errlen);
-int net_tap_open(const struct net_config *cfg, struct net_backend **out, char *err,
-                 size_t errlen);
+int net_tap_open(const struct net_config *cfg, struct net_backend **out, char *err, size_t errlen);
 
 static inline void net_backend_close(struct net_backend *nb)
 {

@@ -320,18 +320,22 @@ static int sw_send(struct net_backend *nb, const struct iovec *iov, int iovcnt)
 		if (e->used && !memcmp(e->mac, hdr, ETH_ALEN))
 			memcpy(target, e->port, sizeof(target));
 	}
-	if (!target[0]) {
-		refresh_ports(p);
-		nports = p->nports;
-		memcpy(ports, p->ports, nports * sizeof(ports[0]));
-	}
 	pthread_mutex_unlock(&p->lock);
 
 	if (target[0]) {
 		rc = send_to(p, target, iov, iovcnt, true);
-		if (rc == 0)
-			sent = 1;
-	} else {
+		/* A learned port that went away is forgotten: flood instead. */
+		if (rc == -ENOENT || rc == -ECONNREFUSED) {
+			target[0] = '\0';
+			rc = 0;
+		}
+	}
+	if (!target[0]) {
+		pthread_mutex_lock(&p->lock);
+		refresh_ports(p);
+		nports = p->nports;
+		memcpy(ports, p->ports, nports * sizeof(ports[0]));
+		pthread_mutex_unlock(&p->lock);
 		/* Broadcast, multicast or unknown unicast: every other port, none waited for. */
 		for (i = 0; i < nports; i++) {
 			int r = send_to(p, ports[i], iov, iovcnt, false);
@@ -425,8 +429,9 @@ static void *sw_rx_thread(void *arg)
 		for (;;) {
 			struct sockaddr_un from;
 			socklen_t fromlen = sizeof(from);
-			ssize_t n = recvfrom(p->fd, p->rxbuf, NET_MAX_FRAME + 1, MSG_DONTWAIT | MSG_TRUNC,
-			                     (struct sockaddr *)&from, &fromlen);
+			ssize_t n =
+			    recvfrom(p->fd, p->rxbuf, NET_MAX_FRAME + 1, MSG_DONTWAIT | MSG_TRUNC,
+			             (struct sockaddr *)&from, &fromlen);
 
 			if (n < 0)
 				break; /* EAGAIN: drained; back to poll */

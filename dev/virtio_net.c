@@ -47,9 +47,8 @@ static uint64_t mix(uint64_t x)
 
 void virtio_net_default_mac(unsigned slot, uint8_t mac[ETH_ALEN])
 {
-	uint64_t h = mix((uint64_t)getpid() << 32 ^ (uint64_t)atomic_fetch_add(&device_counter, 1)
-	                                                   << 8 ^
-	                 slot);
+	uint64_t h = mix((uint64_t)getpid() << 32 ^
+	                 (uint64_t)atomic_fetch_add(&device_counter, 1) << 8 ^ slot);
 
 	/* 52:54 (QEMU's locally administered unicast prefix), then 32 bits of the mix. */
 	mac[0] = 0x52;
@@ -140,7 +139,8 @@ static int net_rx(void *opaque, const struct iovec *frame, int iovcnt)
 		}
 		/* 5.1.6.3.1: receive buffers hold at least the header. */
 		if (c.writable_len < VIRTIO_NET_HDR_LEN) {
-			virtio_mmio_needs_reset(t, "receive buffer smaller than the virtio-net header");
+			virtio_mmio_needs_reset(
+			    t, "receive buffer smaller than the virtio-net header");
 			rc = -EIO;
 			goto drop;
 		}
@@ -149,8 +149,8 @@ static int net_rx(void *opaque, const struct iovec *frame, int iovcnt)
 			size_t copied;
 
 			dma_race_begin();
-			copied = iov_copy(c.iov + c.nreadable, c.nwritable, src, (unsigned)iovcnt + 1,
-			                  done, (size_t)room);
+			copied = iov_copy(c.iov + c.nreadable, c.nwritable, src,
+			                  (unsigned)iovcnt + 1, done, (size_t)room);
 			dma_race_end();
 			if (!nused) {
 				first_nr = c.nreadable;
@@ -191,28 +191,80 @@ drop:
 	return rc;
 }
 
+/* 16-bit ones' complement sum of buf (big-endian words), added to sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)buf[i] << 8 | buf[i + 1];
+	if (len & 1)
+		sum += (uint32_t)buf[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * VIRTIO_NET_HDR_F_NEEDS_CSUM (5.1.6.2): the guest left the checksum from
+ * csum_start to the end of the frame to us; the field at csum_start +
+ * csum_offset holds its seed (the pseudo-header sum). Done on a copy: the
+ * guest's buffers are read-only to the device. False if the offsets lie
+ * outside the frame.
+ */
+static bool tx_csum(struct virtio_net *n, const struct virtio_net_hdr *h, uint64_t len)
+{
+	uint16_t start = le16toh(h->csum_start), off = le16toh(h->csum_offset);
+	uint32_t sum;
+
+	if ((uint64_t)start + off + 2 > len)
+		return false;
+	dma_race_begin();
+	iov_to_buf(n->tx_frame, VIRTIO_NET_MAX_BUFS, 0, n->tx_bounce, (size_t)len);
+	dma_race_end();
+	sum = csum_add(0, n->tx_bounce + start, (size_t)(len - start));
+	sum = ~sum & 0xffff;
+	n->tx_bounce[start + off] = (uint8_t)(sum >> 8);
+	n->tx_bounce[start + off + 1] = (uint8_t)sum;
+	n->stats.tx_csum++;
+	return true;
+}
+
 /* One transmit chain: the header, then the frame. */
 static void net_tx_one(struct virtio_net *n, const struct virtq_chain *c)
 {
+	struct virtio_net_hdr h;
+	struct iovec bounce;
 	uint64_t len;
 	int cnt, rc;
 
-	if (c->readable_len < VIRTIO_NET_HDR_LEN || c->readable_len - VIRTIO_NET_HDR_LEN >
-	                                                NET_MAX_FRAME) {
+	if (c->readable_len < VIRTIO_NET_HDR_LEN ||
+	    c->readable_len - VIRTIO_NET_HDR_LEN > NET_MAX_FRAME) {
 		n->stats.tx_errors++;
 		return;
 	}
-	/* No offloads are offered: the header's fields have nothing to ask for. */
 	len = c->readable_len - VIRTIO_NET_HDR_LEN;
 	cnt = iov_slice(c->iov, c->nreadable, VIRTIO_NET_HDR_LEN, len, n->tx_frame,
 	                VIRTIO_NET_MAX_BUFS);
-	if (cnt <= 0) {
+	iov_to_buf(c->iov, c->nreadable, 0, &h, VIRTIO_NET_HDR_LEN);
+	/* No segmentation offload is offered: a GSO request is malformed. */
+	if (cnt <= 0 || h.gso_type != 0) {
 		n->stats.tx_errors++;
 		return;
 	}
-	dma_race_begin();
-	rc = n->nb->ops->send(n->nb, n->tx_frame, cnt);
-	dma_race_end();
+	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_CSUM)) {
+		if (!tx_csum(n, &h, len)) {
+			n->stats.tx_errors++;
+			return;
+		}
+		bounce = (struct iovec){ .iov_base = n->tx_bounce, .iov_len = (size_t)len };
+		rc = n->nb->ops->send(n->nb, &bounce, 1);
+	} else {
+		dma_race_begin();
+		rc = n->nb->ops->send(n->nb, n->tx_frame, cnt);
+		dma_race_end();
+	}
 	if (rc) {
 		n->stats.tx_dropped++;
 		return;
@@ -310,8 +362,8 @@ static const struct virtio_device_ops net_ops = {
 int virtio_net_init(struct virtio_net *n, struct vm *vm, struct plic *plic, unsigned slot,
                     struct net_backend *nb, const uint8_t *mac)
 {
-	uint64_t features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
-	                    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	uint64_t features = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
+	                    VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
 	char name[16];
 	int rc;
 
@@ -366,12 +418,12 @@ void virtio_net_print_stats(const struct virtio_net *n, FILE *f)
 	fprintf(f,
 	        "  net %s mac=%02x:%02x:%02x:%02x:%02x:%02x: rx frames=%" PRIu64 " bytes=%" PRIu64
 	        " no_buffer=%" PRIu64 " dropped=%" PRIu64 " merged=%" PRIu64 "; tx frames=%" PRIu64
-	        " bytes=%" PRIu64 " errors=%" PRIu64 " dropped=%" PRIu64 " io_thread_runs=%" PRIu64
-	        "\n  backend: rx frames=%" PRIu64 " drops=%" PRIu64 "; tx frames=%" PRIu64
-	        " drops=%" PRIu64 "\n",
+	        " bytes=%" PRIu64 " csum=%" PRIu64 " errors=%" PRIu64 " dropped=%" PRIu64
+	        " io_thread_runs=%" PRIu64 "\n  backend: rx frames=%" PRIu64 " drops=%" PRIu64
+	        "; tx frames=%" PRIu64 " drops=%" PRIu64 "\n",
 	        n->backend_desc, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
 	        s->rx_frames, s->rx_bytes, s->rx_no_buffer, s->rx_dropped, s->rx_merged,
-	        s->tx_frames, s->tx_bytes, s->tx_errors, s->tx_dropped, n->io.runs,
+	        s->tx_frames, s->tx_bytes, s->tx_csum, s->tx_errors, s->tx_dropped, n->io.runs,
 	        atomic_load(&b->rx_frames), atomic_load(&b->rx_drops), atomic_load(&b->tx_frames),
 	        atomic_load(&b->tx_drops));
 }

@@ -2,9 +2,10 @@
 /*
  * virtio-net (virtio 1.2, 5.1) over a network backend (backend/net.h): one
  * receive queue (0) and one transmit queue (1), the MAC address and link
- * status in the configuration space, mergeable receive buffers, no
- * offloads. Transmit runs on the device's I/O thread; receive runs on the
- * backend's thread, which calls virtio_net's rx callback per frame.
+ * status in the configuration space, mergeable receive buffers, transmit
+ * checksum offload (completed by the device), no segmentation offload.
+ * Transmit runs on the device's I/O thread; receive runs on the backend's
+ * thread, which calls virtio_net's rx callback per frame.
  */
 #ifndef RVISOR_DEV_VIRTIO_NET_H
 #define RVISOR_DEV_VIRTIO_NET_H
@@ -18,6 +19,7 @@
 #define VIRTIO_ID_NET 1
 
 /* 5.1.3 Feature bits */
+#define VIRTIO_NET_F_CSUM      0
 #define VIRTIO_NET_F_MAC       5
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS    16
@@ -42,7 +44,8 @@ struct virtio_net_hdr {
 	uint16_t csum_offset;
 	uint16_t num_buffers;
 };
-#define VIRTIO_NET_HDR_LEN 12
+#define VIRTIO_NET_HDR_LEN          12
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 
 struct virtio_net_stats {
 	/* receive (backend thread, under queue_lock) */
@@ -52,7 +55,8 @@ struct virtio_net_stats {
 	uint64_t rx_merged;    /* frames that took more than one buffer */
 	/* transmit (I/O thread) */
 	uint64_t tx_frames, tx_bytes;
-	uint64_t tx_errors; /* malformed requests (no header, too long), dropped */
+	uint64_t tx_csum;    /* checksums completed for the guest (VIRTIO_NET_F_CSUM) */
+	uint64_t tx_errors;  /* malformed requests (no header, too long), dropped */
 	uint64_t tx_dropped; /* the backend dropped the frame */
 };
 
@@ -65,6 +69,7 @@ struct virtio_net {
 	unsigned generation;     /* device resets (queue_lock) */
 	/* I/O thread only */
 	struct iovec tx_chain[VIRTIO_NET_MAX_BUFS], tx_frame[VIRTIO_NET_MAX_BUFS];
+	uint8_t tx_bounce[NET_MAX_FRAME]; /* a frame whose checksum we complete */
 	/* receive, under queue_lock: the first chain of a frame, then the others */
 	struct iovec rx_first[VIRTIO_NET_MAX_BUFS], rx_chain[VIRTIO_NET_MAX_BUFS];
 	struct virtio_net_stats stats;

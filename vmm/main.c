@@ -206,9 +206,10 @@ static int parse_net(char *arg, struct vm_config *cfg)
 		nc->kind = NET_TAP;
 		nc->name = arg + 4;
 	} else {
-		fprintf(stderr,
-		        "rvisor: --net: unknown network '%s' (known: user, switch=NAME, tap=IFNAME)\n",
-		        arg);
+		fprintf(
+		    stderr,
+		    "rvisor: --net: unknown network '%s' (known: user, switch=NAME, tap=IFNAME)\n",
+		    arg);
 		return -1;
 	}
 	while ((opt = next)) {

@@ -43,6 +43,19 @@ nine=()
 for i in 1 2 3 4 5 6 7 8 9; do nine+=(--disk "$tmp/d.img,ro"); done
 expect_error "nine disks" "too many virtio devices \(at most 8" run --kernel "$tmp/text" "${nine[@]}"
 expect_error "eight disks and rng" "too many virtio devices" run --kernel "$tmp/text" "${nine[@]:2}" --rng
+expect_error "unknown network" "--net: unknown network 'bridge'" run --kernel "$tmp/text" --net bridge
+expect_error "bad MAC" "--net: bad MAC address '52:54:00:12:34'" run --kernel "$tmp/text" \
+	--net switch=lan,mac=52:54:00:12:34
+expect_error "multicast MAC" "--net: bad MAC address '01:00:5e:00:00:01'" run --kernel "$tmp/text" \
+	--net switch=lan,mac=01:00:5e:00:00:01
+expect_error "bad hostfwd port" "--net: bad hostfwd" run --kernel "$tmp/text" \
+	--net user,hostfwd=tcp::70000-:22
+expect_error "hostfwd on a switch" "--net: unknown option 'hostfwd=tcp::2222-:22'" \
+	run --kernel "$tmp/text" --net switch=lan,hostfwd=tcp::2222-:22
+expect_error "bad switch name" "switch name '../up'" run --kernel "$tmp/text" --net switch=../up
+nets=()
+for i in 1 2 3 4 5 6 7 8 9; do nets+=(--net switch=lan); done
+expect_error "nine nets" "too many virtio devices" run --kernel "$tmp/text" "${nets[@]}"
 # Another process holds the image: a second writer would corrupt it.
 flock -x "$tmp/d.img" sleep 10 &
 locker=$!

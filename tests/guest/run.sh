@@ -65,6 +65,8 @@ fi
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/guest-tests.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
+# rvisor's virtual switches (--net switch=NAME) live under it: gone with the logs
+export XDG_RUNTIME_DIR="$logdir"
 
 # Devices a test needs besides the platform's own, by test name. Each word is
 # a fresh 1 MiB raw image, disk<N>.img: "disk" writable and zeroed, "disk-ro"
@@ -75,6 +77,7 @@ test_devices() {
 	case $1 in
 	virtio_blk) echo disk disk-ro ;;
 	virtio_hostile) echo disk ;;
+	virtio_net_hostile) echo net net ;;
 	esac
 }
 
@@ -82,6 +85,17 @@ test_devices() {
 add_devices() {
 	local n=0 dev img
 	for dev in $(test_devices "$1"); do
+		if [ "$dev" = net ]; then
+			# two NICs on one network: rvisor's switch (private to this run), QEMU's hub
+			if [ "$runner" = qemu ]; then
+				[ $n -eq 0 ] && cmd+=(-global virtio-mmio.force-legacy=false)
+				cmd+=(-netdev "hubport,id=n$n,hubid=0" -device "virtio-net-device,netdev=n$n")
+			else
+				cmd+=(--net "switch=guest-tests-$$")
+			fi
+			n=$((n + 1))
+			continue
+		fi
 		img=$2/disk$n.img
 		if [ "$dev" = disk-ro ]; then
 			yes rvisor | head -c 1048576 >"$img"
