@@ -10,6 +10,9 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 LDLIBS := -lfdt -lm -pthread
 # rvisor host / vm / top: the management API (server and client) and the live view
 LDLIBS += $(shell pkg-config --libs libmicrohttpd jansson libcurl ncurses)
+# libslirp (user networking). Debian's slirp.pc requires glib-2.0's .pc, which
+# libslirp-dev does not pull in; the library itself needs no glib headers.
+LDLIBS += $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
 
 ifeq ($(SAN),address)
 BUILD := build/asan
@@ -48,7 +51,7 @@ linux-deps:
 # cached outside the tree; GUEST_ENV holds KERNEL= and INITRD= lines.
 GUEST_ENV := build/guest-linux.env
 $(GUEST_ENV): linux-deps guest/linux/rvisor.config scripts/build-linux.sh \
-		scripts/build-busybox.sh scripts/build-initramfs.sh $(wildcard guest/initramfs/*)
+		scripts/build-busybox.sh scripts/build-initramfs.sh $(shell find guest/initramfs)
 	@mkdir -p build
 	scripts/build-guest.sh > $@.tmp && mv $@.tmp $@
 
@@ -82,6 +85,8 @@ e2e: $(RVISOR) $(E2E_ENV)
 	. ./$(E2E_ENV) && tests/e2e/console.py $(RVISOR) "$$KERNEL" "$$INITRD"
 	. ./$(E2E_ENV) && tests/e2e/cli.sh $(RVISOR) "$$KERNEL"
 	. ./$(E2E_ENV) && tests/e2e/api.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/net_user.py $(RVISOR) "$$KERNEL" "$$INITRD"
+	. ./$(E2E_ENV) && tests/e2e/net_tap.py $(RVISOR) "$$KERNEL" "$$INITRD"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
