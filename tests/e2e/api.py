@@ -174,15 +174,22 @@ def bad_requests(api, kernel):
 CAP = 25
 
 
+SWITCH = "api%d" % os.getpid()
+NET_VMS = {"vm0": "10.77.0.1", "vm7": "10.77.0.7"}  # on one switch inside the host process
+
+
 def vm_body(vid, kernel, initrd, mem=64, limit=0, cap=0):
     mc = {"vcpu_count": 1, "mem_size_mib": mem}
     if limit:
         mc["mem_limit_mib"] = limit
     if cap:
         mc["cap_percent"] = cap
-    return {"vm_id": vid, "machine-config": mc,
+    body = {"vm_id": vid, "machine-config": mc,
             "boot-source": {"kernel_image_path": kernel, "initrd_path": initrd,
                             "boot_args": "console=ttyS0"}}
+    if vid in NET_VMS:
+        body["network-interfaces"] = [{"iface_id": "eth0", "mode": "switch", "switch": SWITCH}]
+    return body
 
 
 def stats(api, vid):
@@ -344,6 +351,9 @@ def main():
                 st2, _ = api.req("PUT", "/vms/%s/machine-config" % vid, body["machine-config"])
                 st3, _ = api.req("PUT", "/vms/%s/boot-source" % vid, body["boot-source"])
                 ok = st == 201 and st2 == 204 and st3 == 204
+                for n in body.get("network-interfaces", []):
+                    st4, j4 = api.req("PUT", "/vms/%s/network-interfaces/%s" % (vid, n["iface_id"]), n)
+                    ok = ok and st4 == 204
             check("create %s" % vid, ok, "%s %r" % (st, j))
             st, j = api.req("PUT", "/vms/%s/actions" % vid, {"action_type": "InstanceStart"})
             check("start %s" % vid, st == 204, "%s %r" % (st, j))
@@ -366,6 +376,20 @@ def main():
         st, j = api.req("GET", "/vms/vm0/console")
         check("GET console: replay holds the boot log and the echo",
               st == 200 and "Linux version" in j["output"] and "ok-vm0" in j["output"], str(j)[:300])
+
+        # two VMs of this host process on one virtual switch
+        if all(v in ids for v in NET_VMS):
+            for v, ip in NET_VMS.items():
+                consoles[v].send('ip addr add %s/24 dev eth0 && ip link set eth0 up && echo net-""up\n' % ip)
+                consoles[v].expect(r"net-up\n", 60)
+            (a, ipa), (b, ipb) = NET_VMS.items()
+            consoles[a].send('ping -c 3 -W 5 %s >/dev/null && echo ping-""ok || echo ping-""bad\n' % ipb)
+            try:
+                m = consoles[a].expect(r"ping-(ok|bad)\n", 90)
+                check("%s pings %s over switch %s inside one host process" % (a, b, SWITCH),
+                      m.group(1) == "ok")
+            except (TimeoutError, EOFError) as e:
+                check("%s pings %s over the switch" % (a, b), False, str(e))
 
         # pause: no guest progress, no CPU; input waits
         v = "vm1"
