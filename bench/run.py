@@ -100,7 +100,7 @@ def vm_cmd(runner, args, kernel, initrd, append, disk):
         cmd = [args.rvisor, "run", "--kernel", kernel, "--initrd", initrd, "--mem", MEM,
                "--cpus", "1", "--append", append]
         if disk:
-            cmd += ["--disk", disk]
+            cmd += ["--disk", disk, "--stats"]  # --stats: exits per MB
     else:
         cmd = [args.qemu, "-M", "virt", "-bios", "default", "-nographic", "-m", MEM,
                "-smp", "1", "-kernel", kernel, "-initrd", initrd, "-append", append]
@@ -157,6 +157,15 @@ def parse_results(buf):
     return res, fails
 
 
+BLK_MB_MOVED = 128  # blkio writes 64 MiB and reads them back
+
+
+def blk_exits(buf):
+    """virtio-blk register accesses (notifications included: each a VM exit) from --stats."""
+    return sum(int(m.group(1)) + int(m.group(2)) for m in re.finditer(
+        rb"virtio-blk@\w+: register reads=(\d+) writes=(\d+)", buf))
+
+
 def run_native(name, scale, timeout):
     exe = os.path.join(WL_OUT, "native", name)
     cmd = [exe, str(scale)]
@@ -187,6 +196,7 @@ class Samples:
         self.t = {}
         self.sums = {}
         self.problems = []
+        self.blk_exits_per_mb = []
 
     def add(self, result, runner, secs, checksum=None):
         self.t.setdefault(result, {}).setdefault(runner, []).append(secs)
@@ -236,6 +246,10 @@ def one_round(rnd, args, names, guest, disk_ok, samples, raw):
                     res["boot"] = (t_init, None)
                 if disk:
                     os.unlink(disk)
+                if disk and runner == "rvisor" and not status:
+                    n = blk_exits(buf)
+                    if n:
+                        samples.blk_exits_per_mb.append(n / BLK_MB_MOVED)
                 raw.append({"round": rnd + 1, "runner": runner, "workload": name,
                             "init_s": t_init, "exit_s": t_end, "status": status})
             for r in results:
@@ -540,6 +554,18 @@ def main():
                    "checksums": {k: {r: sorted(s) for r, s in v.items()}
                                  for k, v in samples.sums.items()},
                    "problems": samples.problems, "notes": notes}, f, indent=1)
+    for row in rows:
+        if row["workload"] == "blkio":
+            rates = ["%s %.0f MB/s (median; best %.0f)" % (runner, 64 * 1.048576 / row[runner][0],
+                                                       64 * 1.048576 / row[runner][1])
+                     for runner in RUNNERS if row[runner]]
+            notes.append("%s, 64 MiB sequential O_DIRECT: %s" % (row["name"], ", ".join(rates)))
+    if samples.blk_exits_per_mb:
+        e = sorted(samples.blk_exits_per_mb)
+        line = ("rvisor virtio-blk VM exits per MB moved (register accesses and "
+                "notifications, from --stats): min %.1f, median %.1f over %d run(s)"
+                % (e[0], statistics.median(e), len(e)))
+        notes.append(line)
     if samples.problems or notes:
         print()
         for p in notes + samples.problems:
