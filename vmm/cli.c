@@ -356,7 +356,8 @@ struct sample {
 	char id[HVM_ID_MAX];
 	char state[16];
 	unsigned vcpus, running, parked;
-	double cpu_ns, instret, rss, ram, exits[EXIT_NR], con_tx, blk_bytes, blk_ops;
+	double cpu_ns, steal_ns, instret, rss, ram, exits[EXIT_NR], con_tx, blk_bytes, blk_ops,
+	    net_bytes;
 	bool ok;
 };
 
@@ -397,6 +398,9 @@ static unsigned take(const char *sock, struct sample *s, unsigned max)
 			b = json_object_get(st, "block");
 			s[n].blk_bytes = num(b, "bytes_read") + num(b, "bytes_written");
 			s[n].blk_ops = num(b, "reads") + num(b, "writes");
+			b = json_object_get(st, "net");
+			s[n].net_bytes = num(b, "rx_bytes") + num(b, "tx_bytes");
+			s[n].steal_ns = num(st, "steal_time_ns");
 		}
 		json_decref(st);
 		n++;
@@ -411,8 +415,9 @@ static void frame(FILE *f, const struct sample *prev, unsigned np, const struct 
 {
 	unsigned i, k, r;
 
-	fprintf(f, "%-16s %-10s %5s %7s %8s %9s %9s  %-30s %9s\n", "VM", "STATE", "VCPUS", "CPU%",
-	        "MIPS", "RSS_MIB", "IO_KB/s", "EXITS/s (top)", "CON_B/s");
+	fprintf(f, "%-16s %-10s %5s %7s %8s %6s %9s %9s %9s  %-30s %9s\n", "VM", "STATE", "VCPUS",
+	        "CPU%", "MIPS", "STEAL%", "RSS_MIB", "BLK_KB/s", "NET_KB/s", "EXITS/s (top)",
+	        "CON_B/s");
 	for (i = 0; i < nc; i++) {
 		const struct sample *c = &cur[i], *p = NULL;
 		char top[64] = "", vc[16];
@@ -440,10 +445,12 @@ static void frame(FILE *f, const struct sample *prev, unsigned np, const struct 
 			         exit_reason_name(bi[k]), best[k]);
 		}
 		snprintf(vc, sizeof(vc), "%u/%u", c->running, c->vcpus);
-		fprintf(f, "%-16s %-10s %5s %7.1f %8.1f %9.1f %9.1f  %-30s %9.0f\n", c->id,
-		        c->state, vc, p ? 100.0 * (c->cpu_ns - p->cpu_ns) / 1e9 / dt : 0.0,
-		        p ? (c->instret - p->instret) / dt / 1e6 : 0.0, c->rss / 1048576.0,
-		        p ? (c->blk_bytes - p->blk_bytes) / dt / 1024 : 0.0, top[0] ? top : "-",
+		fprintf(f, "%-16s %-10s %5s %7.1f %8.1f %6.1f %9.1f %9.1f %9.1f  %-30s %9.0f\n",
+		        c->id, c->state, vc, p ? 100.0 * (c->cpu_ns - p->cpu_ns) / 1e9 / dt : 0.0,
+		        p ? (c->instret - p->instret) / dt / 1e6 : 0.0,
+		        p ? 100.0 * (c->steal_ns - p->steal_ns) / 1e9 / dt : 0.0,
+		        c->rss / 1048576.0, p ? (c->blk_bytes - p->blk_bytes) / dt / 1024 : 0.0,
+		        p ? (c->net_bytes - p->net_bytes) / dt / 1024 : 0.0, top[0] ? top : "-",
 		        p ? (c->con_tx - p->con_tx) / dt : 0.0);
 	}
 }

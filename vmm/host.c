@@ -709,6 +709,16 @@ static void collect(struct hvm *v, struct hvm_stats *s)
 			s->blk_bytes_written +=
 			    __atomic_load_n(&b->bytes_written, __ATOMIC_RELAXED);
 		}
+		for (i = 0; i < p->nnet; i++) {
+			const struct virtio_net_stats *n = &p->net[i]->stats;
+
+			s->net_rx_frames += __atomic_load_n(&n->rx_frames, __ATOMIC_RELAXED);
+			s->net_rx_bytes += __atomic_load_n(&n->rx_bytes, __ATOMIC_RELAXED);
+			s->net_tx_frames += __atomic_load_n(&n->tx_frames, __ATOMIC_RELAXED);
+			s->net_tx_bytes += __atomic_load_n(&n->tx_bytes, __ATOMIC_RELAXED);
+			s->net_drops += __atomic_load_n(&n->rx_dropped, __ATOMIC_RELAXED) +
+			                __atomic_load_n(&n->tx_dropped, __ATOMIC_RELAXED);
+		}
 	}
 }
 
@@ -1171,7 +1181,8 @@ static json_t *stats_json(struct hvm *v)
 		                    json_integer((json_int_t)s.exits[r]));
 	return json_pack(
 	    "{s:s, s:s, s:I, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, "
-	    "s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}}",
+	    "s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, "
+	    "s:{s:I, s:I, s:I, s:I, s:I}}",
 	    "id", v->id, "state", hvm_state_name(v->state), "instret", (json_int_t)s.instret,
 	    "exits", exits, "traps_to_vs", (json_int_t)s.traps_to_vs, "irqs_to_vs",
 	    (json_int_t)s.irqs_to_vs, "tlb", "hits", (json_int_t)s.tlb_hits, "misses",
@@ -1184,7 +1195,9 @@ static json_t *stats_json(struct hvm *v)
 	    s.vcpus_parked, "console", "tx_bytes", (json_int_t)s.console_tx, "rx_bytes",
 	    (json_int_t)s.console_rx, "block", "reads", (json_int_t)s.blk_reads, "writes",
 	    (json_int_t)s.blk_writes, "bytes_read", (json_int_t)s.blk_bytes_read, "bytes_written",
-	    (json_int_t)s.blk_bytes_written);
+	    (json_int_t)s.blk_bytes_written, "net", "rx_frames", (json_int_t)s.net_rx_frames,
+	    "rx_bytes", (json_int_t)s.net_rx_bytes, "tx_frames", (json_int_t)s.net_tx_frames,
+	    "tx_bytes", (json_int_t)s.net_tx_bytes, "dropped", (json_int_t)s.net_drops);
 }
 
 json_t *host_stats_json(struct host *h, const char *id, int *status)
@@ -1257,6 +1270,12 @@ char *host_metrics(struct host *h)
 		M("block_read_bytes_total", "counter", blk_bytes_read, "virtio-blk bytes read"),
 		M("block_written_bytes_total", "counter", blk_bytes_written,
 		  "virtio-blk bytes written"),
+		M("net_rx_frames_total", "counter", net_rx_frames, "virtio-net frames received"),
+		M("net_rx_bytes_total", "counter", net_rx_bytes, "virtio-net bytes received"),
+		M("net_tx_frames_total", "counter", net_tx_frames, "virtio-net frames sent"),
+		M("net_tx_bytes_total", "counter", net_tx_bytes, "virtio-net bytes sent"),
+		M("net_dropped_frames_total", "counter", net_drops,
+		  "virtio-net frames dropped (device not ready, backend full)"),
 #undef M
 	};
 	const unsigned nm = sizeof(m) / sizeof(m[0]);

@@ -98,6 +98,7 @@ struct hvm_stats {
 	uint64_t cpu_ns, rss_bytes, ram_bytes;
 	uint64_t console_tx, console_rx;
 	uint64_t blk_reads, blk_writes, blk_bytes_read, blk_bytes_written;
+	uint64_t net_rx_frames, net_rx_bytes, net_tx_frames, net_tx_bytes, net_drops;
 	uint64_t steal_ns, wait_ns; /* scheduler: runnable but not running; parked */
 	unsigned vcpus_running, vcpus_runnable, vcpus_parked;
 };

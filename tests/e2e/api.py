@@ -388,6 +388,9 @@ def main():
                 m = consoles[a].expect(r"ping-(ok|bad)\n", 90)
                 check("%s pings %s over switch %s inside one host process" % (a, b, SWITCH),
                       m.group(1) == "ok")
+                n = stats(api, a)["net"]
+                check("%s stats: net frames counted (%r)" % (a, n),
+                      n["tx_frames"] >= 3 and n["rx_frames"] >= 3 and n["tx_bytes"] > 0)
             except (TimeoutError, EOFError) as e:
                 check("%s pings %s over the switch" % (a, b), False, str(e))
 
@@ -518,6 +521,8 @@ def main():
         check("/metrics has per-VM samples",
               re.search(r'^rvisor_vm_instructions_total\{vm="vm0"\} [1-9]', text, re.M) and
               re.search(r'^rvisor_vm_exits_total\{vm="vm0",reason="sbi"\} [1-9]', text, re.M) and
+              re.search(r'^rvisor_vm_net_tx_frames_total\{vm="vm0"\} [1-9]', text, re.M) and
+              re.search(r'^rvisor_vm_steal_nanoseconds_total\{vm="vm6"\} [1-9]', text, re.M) and
               'vm="vm2"' in text)
 
         fuzz(api, 10)
