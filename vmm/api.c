@@ -456,12 +456,14 @@ int cmd_host(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Bound under a temporary name and renamed once listening: the path appears ready. */
+	/*
+	 * Bound under a temporary name and renamed once listening and once the
+	 * --config VMs exist: the path appears ready, with those VMs in place.
+	 */
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s.%d.tmp", sock, (int)getpid());
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	unlink(a.sun_path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64) ||
-	    rename(a.sun_path, sock)) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64)) {
 		fprintf(stderr, "rvisor: cannot listen on '%s': %s\n", sock, strerror(errno));
 		unlink(a.sun_path);
 		return 2;
@@ -469,6 +471,7 @@ int cmd_host(int argc, char **argv)
 	h = calloc(1, sizeof(*h));
 	if (!h || host_init(h, sock)) {
 		fprintf(stderr, "rvisor: cannot start the host\n");
+		unlink(a.sun_path);
 		return 2;
 	}
 	/* One API thread: requests are handled one at a time, in order. */
@@ -478,12 +481,18 @@ int cmd_host(int argc, char **argv)
 	                     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "rvisor: cannot start the API server\n");
+		unlink(a.sun_path);
 		host_shutdown(h);
 		free(h);
 		return 2;
 	}
 	if (config && load_config(h, config))
 		rc = 2;
+	if (!rc && rename(a.sun_path, sock)) {
+		fprintf(stderr, "rvisor: cannot listen on '%s': %s\n", sock, strerror(errno));
+		rc = 2;
+	}
+	unlink(a.sun_path); /* only left when the rename did not happen */
 	if (!rc) {
 		fprintf(stderr, "rvisor: API on %s\n", sock);
 		sigwait(&set, &sig);

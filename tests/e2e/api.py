@@ -288,7 +288,7 @@ def config_test(rvisor, kernel, initrd, tmp):
     host = subprocess.Popen([rvisor, "host", "--api-sock", sock, "--config", cfg],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while not os.path.exists(sock) and time.monotonic() < deadline:
             time.sleep(0.05)
         api = Api(sock)
@@ -419,12 +419,13 @@ def main():
         check("resumed: instret advances", stats(api, v)["instret"] > s1["instret"])
 
         # stop, delete, panic, memory limit: one VM each
-        st, j = api.req("PUT", "/vms/vm2/actions", {"action_type": "Stop"})
-        j = wait_state(api, "vm2", "Ended")
-        check("Stop: vm2 Ended, exit 0, '%s'" % j.get("end_reason"), st == 204 and j["state"] == "Ended" and
-              j["exit_status"] == 0 and "stopped" in j["end_reason"], "%r" % j)
-        st, j = api.req("PUT", "/vms/vm2/actions", {"action_type": "Stop"})
-        check("Stop an Ended VM -> 409", fault(st, j, 409, ["Ended"]), "%s %r" % (st, j))
+        if NVMS > 2:
+            st, j = api.req("PUT", "/vms/vm2/actions", {"action_type": "Stop"})
+            j = wait_state(api, "vm2", "Ended")
+            check("Stop: vm2 Ended, exit 0, '%s'" % j.get("end_reason"), st == 204 and j["state"] == "Ended" and
+                  j["exit_status"] == 0 and "stopped" in j["end_reason"], "%r" % j)
+            st, j = api.req("PUT", "/vms/vm2/actions", {"action_type": "Stop"})
+            check("Stop an Ended VM -> 409", fault(st, j, 409, ["Ended"]), "%s %r" % (st, j))
         if NVMS > 3:
             st, j = api.req("DELETE", "/vms/vm3")
             st2, j2 = api.req("GET", "/vms/vm3")
@@ -521,9 +522,9 @@ def main():
         check("/metrics has per-VM samples",
               re.search(r'^rvisor_vm_instructions_total\{vm="vm0"\} [1-9]', text, re.M) and
               re.search(r'^rvisor_vm_exits_total\{vm="vm0",reason="sbi"\} [1-9]', text, re.M) and
-              re.search(r'^rvisor_vm_net_tx_frames_total\{vm="vm0"\} [1-9]', text, re.M) and
-              re.search(r'^rvisor_vm_steal_nanoseconds_total\{vm="vm6"\} [1-9]', text, re.M) and
-              'vm="vm2"' in text)
+              (NVMS < 8 or re.search(r'^rvisor_vm_net_tx_frames_total\{vm="vm0"\} [1-9]', text, re.M)) and
+              (NVMS < 7 or re.search(r'^rvisor_vm_steal_nanoseconds_total\{vm="vm6"\} [1-9]', text, re.M)) and
+              (NVMS < 3 or 'vm="vm2"' in text))
 
         fuzz(api, 10)
         st, j = api.req("GET", "/vms")
