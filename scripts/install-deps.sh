@@ -8,7 +8,7 @@ pkgs=(
 	build-essential pkg-config clang-format python3
 	clang libclang-rt-14-dev e2fsprogs
 	libfdt-dev libslirp-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libncurses-dev
-	iproute2 busybox-static curl
+	iproute2
 	gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 	qemu-system-misc opensbi
 )
