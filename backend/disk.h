@@ -59,4 +59,20 @@ int disk_raw_open(const char *path, bool read_only, struct disk **out);
 int disk_overlay_open(const char *base_path, const char *overlay_path, struct disk **out, char *err,
                       size_t errlen);
 
+/*
+ * After a short preadv/pwritev of r bytes over iov[*i..]: step past the
+ * buffers it filled and trim the one it stopped in (backends' retry loops).
+ */
+static inline void disk_iov_advance(struct iovec *iov, int n, int *i, size_t r)
+{
+	while (*i < n && r >= iov[*i].iov_len) {
+		r -= iov[*i].iov_len;
+		(*i)++;
+	}
+	if (*i < n) {
+		iov[*i].iov_base = (uint8_t *)iov[*i].iov_base + r;
+		iov[*i].iov_len -= r;
+	}
+}
+
 #endif

@@ -50,14 +50,7 @@ static int raw_rw(struct disk *d, const struct iovec *iov, int iovcnt, uint64_t 
 			break;
 		}
 		off += (uint64_t)r;
-		while (i < n && (size_t)r >= local[i].iov_len) {
-			r -= (ssize_t)local[i].iov_len;
-			i++;
-		}
-		if (i < n) {
-			local[i].iov_base = (uint8_t *)local[i].iov_base + r;
-			local[i].iov_len -= (size_t)r;
-		}
+		disk_iov_advance(local, n, &i, (size_t)r);
 	}
 	return 0;
 }
