@@ -79,6 +79,7 @@ test_devices() {
 	virtio_hostile) echo disk ;;
 	virtio_net_hostile) echo net net ;;
 	virtio_console_hostile) echo console ;;
+	virtio_rng_hostile) echo rng ;;
 	esac
 }
 
@@ -95,6 +96,14 @@ add_devices() {
 				cmd+=(--net "switch=guest-tests-$$")
 			fi
 			n=$((n + 1))
+			continue
+		fi
+		if [ "$dev" = rng ]; then # a virtio-rng, entropy from the host
+			if [ "$runner" = qemu ]; then
+				cmd+=(-global virtio-mmio.force-legacy=false -device virtio-rng-device)
+			else
+				cmd+=(--rng)
+			fi
 			continue
 		fi
 		if [ "$dev" = console ]; then # a virtio-console, output to the log
