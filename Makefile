@@ -57,11 +57,14 @@ $(GUEST_ENV): linux-deps guest/linux/rvisor.config scripts/build-linux.sh \
 
 RUN_CPUS ?= 2
 RUN_MEM ?= 256M
+# user-mode networking (DHCP by the guest's init) and a virtio-rng; RUN_NET= for none
+RUN_NET ?= user
 # The README's main command: boot the default guest to an interactive shell
 # (Ctrl-A x quits).
 run: $(RVISOR) $(GUEST_ENV)
 	. ./$(GUEST_ENV) && $(RVISOR) run --kernel "$$KERNEL" --initrd "$$INITRD" \
-		--cpus $(RUN_CPUS) --mem $(RUN_MEM) --append "console=ttyS0"
+		--cpus $(RUN_CPUS) --mem $(RUN_MEM) --rng $(if $(RUN_NET),--net $(RUN_NET)) \
+		--append "console=ttyS0$(if $(RUN_NET), rvisor.dhcp=1)"
 
 # Linux end-to-end tests: boot with 1 and 4 vCPUs and check inside the guest.
 # Their initramfs is the default one plus the test's own guest programs.
