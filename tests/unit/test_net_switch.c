@@ -46,7 +46,7 @@ static const uint8_t MAC_C[6] = { 0x52, 0x54, 0, 0, 0, 0xc };
 static const uint8_t MAC_X[6] = { 0x52, 0x54, 0, 0, 0, 0xee };
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static int port_rx(void *opaque, const struct iovec *iov, int iovcnt)
+static int port_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *iov, int iovcnt)
 {
 	struct port *p = opaque;
 	const uint8_t *f = iov[0].iov_base;
@@ -107,7 +107,7 @@ static int send_frame(struct port *p, const uint8_t *dst, const uint8_t *src, in
 	/* Two pieces, as a device hands over a frame from guest buffers. */
 	iov[0] = (struct iovec){ .iov_base = frame, .iov_len = len / 2 };
 	iov[1] = (struct iovec){ .iov_base = frame + len / 2, .iov_len = len - len / 2 };
-	return p->nb->ops->send(p->nb, iov, 2);
+	return p->nb->ops->send(p->nb, NULL, iov, 2);
 }
 
 /* The next frame's tag at p (waits up to 5 s; -1 if none came). */
