@@ -35,6 +35,7 @@ struct port {
 	pthread_cond_t cond;
 	int tags[MAXF];
 	size_t lens[MAXF];
+	struct net_vhdr vh[MAXF]; /* all zero: the frame came without metadata */
 	unsigned n, next; /* received, and the next one a test looks at */
 	_Atomic bool block;
 	_Atomic unsigned refused;
@@ -59,6 +60,8 @@ static int port_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *
 	if (p->n < MAXF && iovcnt == 1 && iov[0].iov_len >= 15) {
 		p->tags[p->n] = f[14];
 		p->lens[p->n] = iov[0].iov_len;
+		if (vh)
+			p->vh[p->n] = *vh;
 		p->n++;
 	}
 	pthread_cond_broadcast(&p->cond);
@@ -224,6 +227,36 @@ int main(void)
 	CHECK_EQ("too large", send_frame(&a, MAC_B, MAC_A, 17, NET_MAX_FRAME + 1), -EMSGSIZE);
 	CHECK_EQ("no Ethernet header", send_frame(&a, MAC_B, MAC_A, 18, 10), -EINVAL);
 	CHECK_EQ("A counted two drops", atomic_load(&a.nb->stats.tx_drops), 2);
+
+	cur = "offload metadata";
+	CHECK_EQ("the switch carries it", a.nb->offload, true);
+	{
+		static const struct net_vhdr want = { .flags = NET_VHDR_F_NEEDS_CSUM,
+			                              .gso_type = NET_GSO_TCPV6,
+			                              .hdr_len = 0x1234,
+			                              .gso_size = 0xfedc,
+			                              .csum_start = 0x0201,
+			                              .csum_offset = 0x8001 };
+		struct iovec v = { .iov_base = frame, .iov_len = 60 };
+		unsigned k;
+
+		memset(frame, 0, 60);
+		memcpy(frame, MAC_B, 6);
+		memcpy(frame + 6, MAC_A, 6);
+		frame[14] = 24;
+		CHECK_EQ("send with metadata", a.nb->ops->send(a.nb, &want, &v, 1), 0);
+		CHECK_EQ("arrives", next_tag(&b, NULL), 24);
+		k = b.next - 1;
+		CHECK_EQ("flags", b.vh[k].flags, want.flags);
+		CHECK_EQ("gso_type", b.vh[k].gso_type, want.gso_type);
+		CHECK_EQ("hdr_len", b.vh[k].hdr_len, want.hdr_len);
+		CHECK_EQ("gso_size", b.vh[k].gso_size, want.gso_size);
+		CHECK_EQ("csum_start", b.vh[k].csum_start, want.csum_start);
+		CHECK_EQ("csum_offset", b.vh[k].csum_offset, want.csum_offset);
+		CHECK_EQ("a plain frame", send_frame(&a, MAC_B, MAC_A, 25, 60), 0);
+		CHECK_EQ("arrives", next_tag(&b, NULL), 25);
+		CHECK_EQ("without metadata", b.vh[b.next - 1].gso_type | b.vh[b.next - 1].flags, 0);
+	}
 
 	cur = "a port goes away";
 	CHECK_EQ("C learned A", send_frame(&c, MAC_A, MAC_C, 19, 60), 0);
