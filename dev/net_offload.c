@@ -109,9 +109,8 @@ void net_csum_complete(uint8_t *f, size_t len, const struct net_vhdr *vh)
 	put_be16(f + vh->csum_start + vh->csum_offset, (uint16_t)~sum);
 }
 
-int net_gso_segment(const uint8_t *f, size_t len, const struct net_vhdr *vh,
-                    const struct net_l4 *l, uint8_t *scratch, unsigned *next, net_seg_fn emit,
-                    void *opaque)
+int net_gso_segment(const uint8_t *f, size_t len, const struct net_vhdr *vh, const struct net_l4 *l,
+                    uint8_t *scratch, unsigned *next, net_seg_fn emit, void *opaque)
 {
 	size_t payload = len - l->hlen, tcphl = l->hlen - l->l4;
 	uint32_t seq0 = be32(f + l->l4 + 4);
@@ -130,7 +129,7 @@ int net_gso_segment(const uint8_t *f, size_t len, const struct net_vhdr *vh,
 		memcpy(scratch + l->hlen, f + l->hlen + off, plen);
 		put_be32(tcp + 4, seq0 + (uint32_t)off);
 		if (i + 1 < l->nseg)
-			tcp[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			tcp[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (i > 0)
 			tcp[13] &= (uint8_t)~TCP_CWR;
 		if (l->ipv6) {

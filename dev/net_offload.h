@@ -44,8 +44,7 @@ typedef int (*net_seg_fn)(void *opaque, const uint8_t *seg, size_t len);
  * give them to emit. Returns 0 when all went (*next = l->nseg), or emit's
  * error with *next at the segment that failed (to resume from).
  */
-int net_gso_segment(const uint8_t *f, size_t len, const struct net_vhdr *vh,
-                    const struct net_l4 *l, uint8_t *scratch, unsigned *next, net_seg_fn emit,
-                    void *opaque);
+int net_gso_segment(const uint8_t *f, size_t len, const struct net_vhdr *vh, const struct net_l4 *l,
+                    uint8_t *scratch, unsigned *next, net_seg_fn emit, void *opaque);
 
 #endif

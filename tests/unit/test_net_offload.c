@@ -158,8 +158,9 @@ static void gso_case(int v6, size_t payload, unsigned refuse_at)
 {
 	struct net_vhdr vh;
 	size_t len = build(v6, payload, &vh);
-	struct collect c = { .v6 = v6, .payload = payload, .seq0 = 0xfffff000,
-		             .refuse_at = refuse_at };
+	struct collect c = {
+		.v6 = v6, .payload = payload, .seq0 = 0xfffff000, .refuse_at = refuse_at
+	};
 	struct net_l4 l;
 	unsigned next = 0;
 	int rc;
@@ -205,11 +206,11 @@ static void hostile(void)
 	size_t len = build(0, 8000, &good);
 	struct net_l4 l;
 
-#define BAD(what, field, value)                                                          \
-	do {                                                                             \
-		vh = good;                                                               \
-		vh.field = value;                                                        \
-		CHECK_EQ(what, net_offload_check(&vh, frame, len, &l), -EINVAL);        \
+#define BAD(what, field, value)                                                  \
+	do {                                                                     \
+		vh = good;                                                       \
+		vh.field = value;                                                \
+		CHECK_EQ(what, net_offload_check(&vh, frame, len, &l), -EINVAL); \
 	} while (0)
 	cur = "hostile metadata";
 	BAD("gso_size 0", gso_size, 0);

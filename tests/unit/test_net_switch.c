@@ -36,7 +36,7 @@ struct port {
 	int tags[MAXF];
 	size_t lens[MAXF];
 	struct net_vhdr vh[MAXF]; /* all zero: the frame came without metadata */
-	unsigned n, next; /* received, and the next one a test looks at */
+	unsigned n, next;         /* received, and the next one a test looks at */
 	_Atomic bool block;
 	_Atomic unsigned refused;
 };

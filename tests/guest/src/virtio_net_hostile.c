@@ -28,8 +28,10 @@ static u8 txbuf[BUFLEN] __attribute__((aligned(16)));
 static struct vdev dev[2];
 static struct vq q[2][2]; /* [device][queue]: 0 receive, 1 transmit */
 static u64 ram_base, ram_end;
-#define NET_F_CSUM (1ULL << 0)
+#define NET_F_CSUM     (1ULL << 0)
+#define NET_F_HOST_TSO (3ULL << 11) /* HOST_TSO4, HOST_TSO6 */
 static const u64 want = F_VERSION_1 | F_INDIRECT | F_EVENT_IDX | NET_F_MAC | NET_F_CSUM;
+static u64 want_more; /* segmentation offload, for the attacks on it */
 
 #define R_RESET 1u /* DEVICE_NEEDS_RESET */
 #define R_USED  2u /* the chain came back */
@@ -42,7 +44,7 @@ static const char *name_of(unsigned r)
 
 static int bringup(unsigned i)
 {
-	if (vio_negotiate(&dev[i], want)) {
+	if (vio_negotiate(&dev[i], want | want_more)) {
 		printf("device %u: features not accepted\n", i);
 		return -1;
 	}
@@ -250,6 +252,39 @@ static void tx_csum_outside(struct vq *v)
 	kick(0, 1, 0);
 }
 
+/* A GSO request (HOST_TSO4/6 negotiated) with one bad field; the frame is not TCP either. */
+static void gso_frame(struct vq *v, u8 flags, u8 type, u16 hdr_len, u16 size, u16 start, u16 off)
+{
+	frame_desc(v, 0, 0, 0);
+	txbuf[0] = flags;
+	txbuf[1] = type;
+	memcpy(txbuf + 2, &hdr_len, 2);
+	memcpy(txbuf + 4, &size, 2);
+	memcpy(txbuf + 6, &start, 2);
+	memcpy(txbuf + 8, &off, 2);
+	kick(0, 1, 0);
+}
+
+static void tx_gso_size_zero(struct vq *v)
+{
+	gso_frame(v, 1, 1, 54, 0, 34, 16);
+}
+
+static void tx_gso_not_tcp(struct vq *v)
+{
+	gso_frame(v, 1, 1, 54, 1448, 34, 16);
+}
+
+static void tx_gso_hdr_len_beyond(struct vq *v)
+{
+	gso_frame(v, 1, 4, 0xffff, 1448, 0xfff0, 0xfff0);
+}
+
+static void tx_gso_unknown_type(struct vq *v)
+{
+	gso_frame(v, 0xff, 0x85, 54, 1, 34, 16);
+}
+
 static void tx_avail_jump(struct vq *v)
 {
 	frame_desc(v, 0, 0, 0);
@@ -346,6 +381,16 @@ void test_main(unsigned long hartid, unsigned long dtb)
 		attack_tx("tx: device-writable buffer", tx_writable_only, R_USED | R_RESET, any);
 		attack_tx("tx: checksum offsets outside the frame", tx_csum_outside,
 		          R_USED | R_RESET, any);
+		/* rvisor offers TSO on every backend; QEMU only with a vnet-header peer. */
+		want_more = NET_F_HOST_TSO;
+		attack_tx("tx: GSO with gso_size 0", tx_gso_size_zero, R_USED | R_RESET, any);
+		attack_tx("tx: GSO on a frame that is not TCP", tx_gso_not_tcp, R_USED | R_RESET,
+		          any);
+		attack_tx("tx: GSO with hdr_len and checksum offsets beyond the frame",
+		          tx_gso_hdr_len_beyond, R_USED | R_RESET, any);
+		attack_tx("tx: unknown GSO type and flags", tx_gso_unknown_type, R_USED | R_RESET,
+		          any);
+		want_more = 0;
 	}
 	attack_tx("tx: available index jump", tx_avail_jump, reset, any);
 	attack_rx("rx: two-descriptor loop", rx_loop, reset, any);
