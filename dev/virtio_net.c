@@ -201,7 +201,7 @@ static int rx_segment(void *opaque, const uint8_t *seg, size_t len)
 	int rc;
 
 	/* We computed the checksums: the guest need not verify them again. */
-	if (virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_GUEST_CSUM))
+	if (n->rx_features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
 		h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	rc = rx_deliver(n, &h, &v, 1);
 	if (rc == 0) {
@@ -234,6 +234,12 @@ static int net_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *f
 	if (!vh || (!(vh->flags & NET_VHDR_F_NEEDS_CSUM) && !vh->gso_type))
 		/* Nothing to finish; a DATA_VALID from the peer is not believed. */
 		return rx_deliver(n, &h, frame, iovcnt);
+	/* The features, once the receive queue is live (negotiation is over then). */
+	pthread_mutex_lock(&t->queue_lock);
+	n->rx_features = virtio_mmio_queue(t, VIRTIO_NET_RXQ) ? t->driver_features : 0;
+	pthread_mutex_unlock(&t->queue_lock);
+	if (!n->rx_features)
+		return rx_deliver(n, &h, frame, iovcnt); /* counts the drop: no driver */
 	len = iov_to_buf(frame, (unsigned)iovcnt, 0, n->rx_bounce, NET_MAX_FRAME);
 	if (net_offload_check(vh, n->rx_bounce, len, &l)) {
 		pthread_mutex_lock(&t->queue_lock);
@@ -243,12 +249,12 @@ static int net_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *f
 		return -EINVAL;
 	}
 	v = (struct iovec){ .iov_base = n->rx_bounce, .iov_len = len };
-	gcsum = virtio_mmio_has_feature(t, VIRTIO_NET_F_GUEST_CSUM);
+	gcsum = n->rx_features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
 	if (vh->gso_type) {
 		unsigned feat = vh->gso_type == NET_GSO_TCPV4 ? VIRTIO_NET_F_GUEST_TSO4
 		                                              : VIRTIO_NET_F_GUEST_TSO6;
 
-		if (gcsum && virtio_mmio_has_feature(t, feat)) {
+		if (gcsum && (n->rx_features & VIRTIO_BIT(feat))) {
 			h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 			h.gso_type = vh->gso_type;
 			h.hdr_len = htole16((uint16_t)l.hlen);

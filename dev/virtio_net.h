@@ -87,6 +87,7 @@ struct virtio_net {
 	/* receive thread: a frame to finish, one segment, the next segment to deliver */
 	uint8_t rx_bounce[NET_MAX_FRAME], rx_seg[NET_MAX_FRAME];
 	unsigned rx_next_seg;
+	uint64_t rx_features; /* the driver's, read under queue_lock with the queue live */
 	/* receive, under queue_lock: the first chain of a frame, then the others */
 	struct iovec rx_first[VIRTIO_NET_MAX_BUFS], rx_chain[VIRTIO_NET_MAX_BUFS];
 	struct virtio_net_stats stats;
