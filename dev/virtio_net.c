@@ -19,6 +19,9 @@
  * chain without room for the header needs a reset; a transmit chain
  * without a header or with a frame above NET_MAX_FRAME is returned unsent
  * and counted. Frames larger than the buffers are dropped and counted.
+ * Offload headers (checksum, GSO) are checked against the frame on a host
+ * copy, both from our guest and from a peer's (dev/net_offload.c); one that
+ * does not fit is dropped and counted (tx errors, rx bad_offload).
  */
 #include <endian.h>
 #include <errno.h>
