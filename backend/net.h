@@ -13,6 +13,15 @@
  * to the guest, -EAGAIN when the guest has no free receive buffer (the
  * backend keeps the frame, stops receiving, and tries again after the
  * device calls rx_ready()), or another -errno when the frame was dropped.
+ *
+ * Offloads: send() and rx() carry a struct net_vhdr next to the frame
+ * (NULL: a plain, finished frame). Only a backend that sets `offload` is
+ * given a non-NULL one by send() (a frame with its checksum still to do,
+ * or a TCP segment of up to 64 KiB still to be cut, as virtio-net's header
+ * describes them), and only such a backend may pass a non-NULL one to
+ * rx(). Devices finish frames themselves (dev/net_offload.c) for backends
+ * without it. The receiver validates the metadata: it may come from
+ * another, hostile, VM.
  */
 #ifndef RVISOR_BACKEND_NET_H
 #define RVISOR_BACKEND_NET_H
@@ -28,14 +37,28 @@
 
 struct net_backend;
 
-/* The device's receive callback (backend thread). */
-typedef int (*net_rx_fn)(void *opaque, const struct iovec *iov, int iovcnt);
+/* Per-frame offload metadata, host byte order (virtio_net_hdr's fields, 5.1.6). */
+struct net_vhdr {
+	uint8_t flags;    /* NET_VHDR_F_* */
+	uint8_t gso_type; /* NET_GSO_* */
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+#define NET_VHDR_F_NEEDS_CSUM 1 /* checksum from csum_start to the end, stored at +csum_offset */
+#define NET_VHDR_F_DATA_VALID 2 /* checksums already verified */
+#define NET_GSO_NONE          0
+#define NET_GSO_TCPV4         1
+#define NET_GSO_TCPV6         4
+
+/* The device's receive callback (backend thread); vh NULL: a plain frame. */
+typedef int (*net_rx_fn)(void *opaque, const struct net_vhdr *vh, const struct iovec *iov,
+                         int iovcnt);
 
 struct net_backend_ops {
 	/* Start the backend's receive thread: rx frames go to rx(opaque, ...). */
 	int (*start)(struct net_backend *nb, net_rx_fn rx, void *opaque);
 	/* Send one frame from the guest. 0, or -errno when it was dropped. */
-	int (*send)(struct net_backend *nb, const struct iovec *iov, int iovcnt);
+	int (*send)(struct net_backend *nb, const struct net_vhdr *vh, const struct iovec *iov,
+	            int iovcnt);
 	/* The guest gave receive buffers after rx() returned -EAGAIN (any thread). */
 	void (*rx_ready)(struct net_backend *nb);
 	/* Stop the receive thread and free the backend. */
@@ -51,6 +74,7 @@ struct net_backend {
 	const struct net_backend_ops *ops;
 	char desc[96]; /* "user", "switch=lan0", "tap=tap0": for messages and --stats */
 	struct net_backend_stats stats;
+	bool offload; /* carries struct net_vhdr (set at open, never changed) */
 };
 
 /* A host port forward: host TCP/UDP port -> guest port (user networking). */

@@ -160,7 +160,7 @@ static void slirp_wake(struct net_slirp *s)
 static int deliver(struct net_slirp *s, const void *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	int r = s->rx(s->rx_opaque, &iov, 1);
+	int r = s->rx(s->rx_opaque, NULL, &iov, 1);
 
 	if (r == 0) {
 		stat_add(&s->nb.stats.rx_frames, 1);
@@ -451,7 +451,8 @@ static int slirp_start(struct net_backend *nb, net_rx_fn rx, void *opaque)
 	return 0;
 }
 
-static int slirp_send(struct net_backend *nb, const struct iovec *iov, int iovcnt)
+static int slirp_send(struct net_backend *nb, const struct net_vhdr *vh, const struct iovec *iov,
+                      int iovcnt)
 {
 	struct net_slirp *s = (struct net_slirp *)nb;
 	struct frame *f;

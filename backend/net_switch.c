@@ -35,6 +35,13 @@
  * it for rx_ready() and for close.
  *
  * Only the user who created a switch can join it (the directory is 0700).
+ *
+ * Datagram format (version 1): a SW_PREFIX-byte prefix, then the Ethernet
+ * frame. Prefix: 'R', the version, then struct net_vhdr little-endian
+ * (flags, gso_type, hdr_len, gso_size, csum_start, csum_offset), so a guest
+ * that left checksums or segmentation to the NIC has them done by the
+ * receiving device, or by the receiving guest (offload = true). Datagrams
+ * with another magic or version are dropped and counted.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -59,6 +66,10 @@
 #define MAX_PORTS      64
 #define PORT_NAME_MAX  24 /* "PID.N" */
 #define SEND_WAIT_MS   200
+#define SW_MAGIC       'R'
+#define SW_VERSION     1
+#define SW_PREFIX      12
+#define SW_MAX_IOV     64
 
 struct mac_entry {
 	uint8_t mac[ETH_ALEN];
@@ -297,22 +308,50 @@ static size_t iov_bytes(const struct iovec *iov, int iovcnt, void *buf, size_t l
 	return done;
 }
 
-static int sw_send(struct net_backend *nb, const struct iovec *iov, int iovcnt)
+static void put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t get16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static int sw_send(struct net_backend *nb, const struct net_vhdr *vh, const struct iovec *frame,
+                   int framecnt)
 {
 	struct sw_port *p = (struct sw_port *)nb;
 	char ports[MAX_PORTS][PORT_NAME_MAX], target[PORT_NAME_MAX] = "";
-	uint8_t hdr[ETH_HLEN];
+	uint8_t hdr[ETH_HLEN], prefix[SW_PREFIX] = { SW_MAGIC, SW_VERSION };
+	struct iovec iov[SW_MAX_IOV + 1];
 	unsigned i, nports = 0, sent = 0;
+	int iovcnt = framecnt + 1;
 	size_t len = 0;
 	int rc = 0;
 
-	for (i = 0; i < (unsigned)iovcnt; i++)
-		len += iov[i].iov_len;
+	if (framecnt < 0 || framecnt > SW_MAX_IOV) {
+		atomic_fetch_add(&nb->stats.tx_drops, 1);
+		return -EINVAL;
+	}
+	for (i = 0; i < (unsigned)framecnt; i++)
+		len += frame[i].iov_len;
 	if (len < ETH_HLEN || len > NET_MAX_FRAME) {
 		atomic_fetch_add(&nb->stats.tx_drops, 1);
 		return len < ETH_HLEN ? -EINVAL : -EMSGSIZE;
 	}
-	iov_bytes(iov, iovcnt, hdr, sizeof(hdr));
+	iov_bytes(frame, framecnt, hdr, sizeof(hdr));
+	if (vh) {
+		prefix[2] = vh->flags;
+		prefix[3] = vh->gso_type;
+		put16(prefix + 4, vh->hdr_len);
+		put16(prefix + 6, vh->gso_size);
+		put16(prefix + 8, vh->csum_start);
+		put16(prefix + 10, vh->csum_offset);
+	}
+	iov[0] = (struct iovec){ .iov_base = prefix, .iov_len = sizeof(prefix) };
+	memcpy(iov + 1, frame, (size_t)framecnt * sizeof(*frame));
 	pthread_mutex_lock(&p->lock);
 	if (!(hdr[0] & 1)) {
 		struct mac_entry *e = &p->macs[mac_hash(hdr)];
@@ -380,11 +419,21 @@ static void learn(struct sw_port *p, const uint8_t *src, const struct sockaddr_u
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Deliver a frame: 0 or a drop, or -EAGAIN (keep it until rx_ready). */
-static int deliver(struct sw_port *p, size_t len)
+/* Deliver a datagram (prefix + frame): 0 or a drop, or -EAGAIN (keep it until rx_ready). */
+static int deliver(struct sw_port *p, size_t n)
 {
-	struct iovec iov = { .iov_base = p->rxbuf, .iov_len = len };
-	int rc = p->rx(p->opaque, &iov, 1);
+	const uint8_t *b = p->rxbuf;
+	size_t len = n - SW_PREFIX;
+	struct iovec iov = { .iov_base = p->rxbuf + SW_PREFIX, .iov_len = len };
+	struct net_vhdr vh = {
+		.flags = b[2],
+		.gso_type = b[3],
+		.hdr_len = get16(b + 4),
+		.gso_size = get16(b + 6),
+		.csum_start = get16(b + 8),
+		.csum_offset = get16(b + 10),
+	};
+	int rc = p->rx(p->opaque, vh.flags || vh.gso_type ? &vh : NULL, &iov, 1);
 
 	if (rc == -EAGAIN)
 		return rc;
@@ -430,16 +479,17 @@ static void *sw_rx_thread(void *arg)
 			struct sockaddr_un from;
 			socklen_t fromlen = sizeof(from);
 			ssize_t n =
-			    recvfrom(p->fd, p->rxbuf, NET_MAX_FRAME + 1, MSG_DONTWAIT | MSG_TRUNC,
-			             (struct sockaddr *)&from, &fromlen);
+			    recvfrom(p->fd, p->rxbuf, SW_PREFIX + NET_MAX_FRAME + 1,
+			             MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
 
 			if (n < 0)
 				break; /* EAGAIN: drained; back to poll */
-			if (n < ETH_HLEN || n > NET_MAX_FRAME) {
+			if (n < SW_PREFIX + ETH_HLEN || n > SW_PREFIX + NET_MAX_FRAME ||
+			    p->rxbuf[0] != SW_MAGIC || p->rxbuf[1] != SW_VERSION) {
 				atomic_fetch_add(&p->nb.stats.rx_drops, 1);
 				continue;
 			}
-			learn(p, p->rxbuf + ETH_ALEN, &from, fromlen);
+			learn(p, p->rxbuf + SW_PREFIX + ETH_ALEN, &from, fromlen);
 			if (deliver(p, (size_t)n) == -EAGAIN) {
 				held = (size_t)n;
 				break;
@@ -527,6 +577,7 @@ int net_switch_open(const struct net_config *cfg, struct net_backend **out, char
 	}
 	p->fd = p->evfd = -1;
 	p->nb.ops = &sw_ops;
+	p->nb.offload = true;
 	pthread_mutex_init(&p->lock, NULL);
 	snprintf(p->nb.desc, sizeof(p->nb.desc), "switch=%s", cfg->name ? cfg->name : "");
 	rc = net_switch_dir(cfg->name ? cfg->name : "", p->dir, sizeof(p->dir) - PORT_NAME_MAX, err,
@@ -542,7 +593,7 @@ int net_switch_open(const struct net_config *cfg, struct net_backend **out, char
 	remove_dead_ports(p);
 	snprintf(p->name, sizeof(p->name), "%d.%u", (int)getpid(),
 	         atomic_fetch_add(&port_counter, 1));
-	p->rxbuf = malloc(NET_MAX_FRAME + 1);
+	p->rxbuf = malloc(SW_PREFIX + NET_MAX_FRAME + 1);
 	p->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	p->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!p->rxbuf || p->fd < 0 || p->evfd < 0) {

@@ -65,7 +65,7 @@ static void tap_wake(struct net_tap *t)
 static int tap_deliver(struct net_tap *t, size_t len)
 {
 	struct iovec iov = { .iov_base = t->buf, .iov_len = len };
-	int r = t->rx(t->rx_opaque, &iov, 1);
+	int r = t->rx(t->rx_opaque, NULL, &iov, 1);
 
 	if (r == -EAGAIN)
 		return r;
@@ -161,7 +161,8 @@ static int tap_start(struct net_backend *nb, net_rx_fn rx, void *opaque)
 	return 0;
 }
 
-static int tap_send(struct net_backend *nb, const struct iovec *iov, int iovcnt)
+static int tap_send(struct net_backend *nb, const struct net_vhdr *vh, const struct iovec *iov,
+                    int iovcnt)
 {
 	struct net_tap *t = (struct net_tap *)nb;
 	size_t len = 0;

@@ -19,6 +19,9 @@
  * chain without room for the header needs a reset; a transmit chain
  * without a header or with a frame above NET_MAX_FRAME is returned unsent
  * and counted. Frames larger than the buffers are dropped and counted.
+ * Offload headers (checksum, GSO) are checked against the frame on a host
+ * copy, both from our guest and from a peer's (dev/net_offload.c); one that
+ * does not fit is dropped and counted (tx errors, rx bad_offload).
  */
 #include <endian.h>
 #include <errno.h>
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "dev/iov.h"
+#include "dev/net_offload.h"
 #include "dev/virtio_net.h"
 #include "vmm/dma_race.h"
 
@@ -82,12 +86,12 @@ static size_t iov_copy(const struct iovec *dst, unsigned ndst, const struct iove
 	return done;
 }
 
-/* The backend's receive callback (its own thread). */
-static int net_rx(void *opaque, const struct iovec *frame, int iovcnt)
+/* Give one frame with its header (num_buffers filled in here) to the guest. */
+static int rx_deliver(struct virtio_net *n, const struct virtio_net_hdr *h,
+                      const struct iovec *frame, int iovcnt)
 {
-	struct virtio_net *n = opaque;
 	struct virtio_mmio *t = &n->mmio;
-	struct virtio_net_hdr hdr = { .num_buffers = htole16(1) };
+	struct virtio_net_hdr hdr = *h;
 	struct iovec src[9];
 	struct virtq_chain c;
 	struct {
@@ -102,6 +106,7 @@ static int net_rx(void *opaque, const struct iovec *frame, int iovcnt)
 
 	if (iovcnt < 1 || iovcnt > 8)
 		return -EINVAL;
+	hdr.num_buffers = htole16(1);
 	src[0] = (struct iovec){ .iov_base = &hdr, .iov_len = VIRTIO_NET_HDR_LEN };
 	for (i = 0; i < (unsigned)iovcnt; i++) {
 		src[i + 1] = frame[i];
@@ -191,50 +196,155 @@ drop:
 	return rc;
 }
 
-/* 16-bit ones' complement sum of buf (big-endian words), added to sum. */
-static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+static int rx_segment(void *opaque, const uint8_t *seg, size_t len)
 {
-	size_t i;
+	struct virtio_net *n = opaque;
+	struct virtio_net_hdr h = { 0 };
+	struct iovec v = { .iov_base = (void *)seg, .iov_len = len };
+	int rc;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)buf[i] << 8 | buf[i + 1];
-	if (len & 1)
-		sum += (uint32_t)buf[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
+	/* We computed the checksums: the guest need not verify them again. */
+	if (n->rx_features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
+		h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	rc = rx_deliver(n, &h, &v, 1);
+	if (rc == 0) {
+		pthread_mutex_lock(&n->mmio.queue_lock);
+		n->stats.rx_segmented++;
+		pthread_mutex_unlock(&n->mmio.queue_lock);
+	}
+	return rc;
 }
 
 /*
- * VIRTIO_NET_HDR_F_NEEDS_CSUM (5.1.6.2): the guest left the checksum from
- * csum_start to the end of the frame to us; the field at csum_start +
- * csum_offset holds its seed (the pseudo-header sum). Done on a copy: the
- * guest's buffers are read-only to the device. False if the offsets lie
- * outside the frame.
+ * The backend's receive callback (its own thread). A frame with offload
+ * metadata (from a peer guest, through the switch) goes to the guest whole
+ * when it negotiated the matching GUEST_* feature, else it is finished
+ * here: its checksum completed, or cut into segments. Segments the guest
+ * took before it ran out of buffers are not given again when the backend
+ * retries the frame (rx_next_seg).
  */
-static bool tx_csum(struct virtio_net *n, const struct virtio_net_hdr *h, uint64_t len)
+static int net_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *frame, int iovcnt)
 {
-	uint16_t start = le16toh(h->csum_start), off = le16toh(h->csum_offset);
-	uint32_t sum;
+	struct virtio_net *n = opaque;
+	struct virtio_mmio *t = &n->mmio;
+	struct virtio_net_hdr h = { 0 };
+	struct iovec v;
+	struct net_l4 l;
+	size_t len;
+	bool gcsum;
+	int rc;
 
-	if ((uint64_t)start + off + 2 > len)
-		return false;
+	if (!vh || (!(vh->flags & NET_VHDR_F_NEEDS_CSUM) && !vh->gso_type))
+		/* Nothing to finish; a DATA_VALID from the peer is not believed. */
+		return rx_deliver(n, &h, frame, iovcnt);
+	/* The features, once the receive queue is live (negotiation is over then). */
+	pthread_mutex_lock(&t->queue_lock);
+	n->rx_features = virtio_mmio_queue(t, VIRTIO_NET_RXQ) ? t->driver_features : 0;
+	pthread_mutex_unlock(&t->queue_lock);
+	if (!n->rx_features)
+		return rx_deliver(n, &h, frame, iovcnt); /* counts the drop: no driver */
+	len = iov_to_buf(frame, (unsigned)iovcnt, 0, n->rx_bounce, NET_MAX_FRAME);
+	if (net_offload_check(vh, n->rx_bounce, len, &l)) {
+		pthread_mutex_lock(&t->queue_lock);
+		n->stats.rx_bad++;
+		n->stats.rx_dropped++;
+		pthread_mutex_unlock(&t->queue_lock);
+		return -EINVAL;
+	}
+	v = (struct iovec){ .iov_base = n->rx_bounce, .iov_len = len };
+	gcsum = n->rx_features & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
+	if (vh->gso_type) {
+		unsigned feat = vh->gso_type == NET_GSO_TCPV4 ? VIRTIO_NET_F_GUEST_TSO4
+		                                              : VIRTIO_NET_F_GUEST_TSO6;
+
+		if (gcsum && (n->rx_features & VIRTIO_BIT(feat))) {
+			h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			h.gso_type = vh->gso_type;
+			h.hdr_len = htole16((uint16_t)l.hlen);
+			h.gso_size = htole16(vh->gso_size);
+			h.csum_start = htole16(vh->csum_start);
+			h.csum_offset = htole16(vh->csum_offset);
+			rc = rx_deliver(n, &h, &v, 1);
+			if (rc == 0) {
+				pthread_mutex_lock(&t->queue_lock);
+				n->stats.rx_gso++;
+				pthread_mutex_unlock(&t->queue_lock);
+			}
+			return rc;
+		}
+		rc = net_gso_segment(n->rx_bounce, len, vh, &l, n->rx_seg, &n->rx_next_seg,
+		                     rx_segment, n);
+		if (rc != -EAGAIN)
+			n->rx_next_seg = 0;
+		return rc;
+	}
+	if (gcsum) {
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.csum_start = htole16(vh->csum_start);
+		h.csum_offset = htole16(vh->csum_offset);
+	} else {
+		net_csum_complete(n->rx_bounce, len, vh);
+	}
+	return rx_deliver(n, &h, &v, 1);
+}
+
+static int tx_segment(void *opaque, const uint8_t *seg, size_t len)
+{
+	struct virtio_net *n = opaque;
+	struct iovec v = { .iov_base = (void *)seg, .iov_len = len };
+	int rc = n->nb->ops->send(n->nb, NULL, &v, 1);
+
+	if (rc == 0)
+		n->stats.tx_segmented++;
+	return rc;
+}
+
+/*
+ * A frame with offload requests, copied (the guest's buffers are read-only
+ * to the device and may change under us) and checked: to a backend that
+ * carries offloads as it is, else finished here. 0, -EINVAL (malformed) or
+ * the backend's error.
+ */
+static int tx_offload(struct virtio_net *n, const struct virtio_net_hdr *h, uint64_t len)
+{
+	struct net_vhdr vh = {
+		.flags = h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = h->gso_type,
+		.hdr_len = le16toh(h->hdr_len),
+		.gso_size = le16toh(h->gso_size),
+		.csum_start = le16toh(h->csum_start),
+		.csum_offset = le16toh(h->csum_offset),
+	};
+	struct iovec bounce = { .iov_base = n->tx_bounce, .iov_len = (size_t)len };
+	unsigned next = 0;
+	struct net_l4 l;
+
+	if ((vh.gso_type == NET_GSO_TCPV4 &&
+	     !virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_HOST_TSO4)) ||
+	    (vh.gso_type == NET_GSO_TCPV6 &&
+	     !virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_HOST_TSO6)))
+		return -EINVAL;
 	dma_race_begin();
 	iov_to_buf(n->tx_frame, VIRTIO_NET_MAX_BUFS, 0, n->tx_bounce, (size_t)len);
 	dma_race_end();
-	sum = csum_add(0, n->tx_bounce + start, (size_t)(len - start));
-	sum = ~sum & 0xffff;
-	n->tx_bounce[start + off] = (uint8_t)(sum >> 8);
-	n->tx_bounce[start + off + 1] = (uint8_t)sum;
+	if (net_offload_check(&vh, n->tx_bounce, (size_t)len, &l))
+		return -EINVAL;
+	if (vh.gso_type)
+		n->stats.tx_gso++;
+	if (n->nb->offload)
+		return n->nb->ops->send(n->nb, &vh, &bounce, 1);
+	if (vh.gso_type)
+		return net_gso_segment(n->tx_bounce, (size_t)len, &vh, &l, n->tx_seg, &next,
+		                       tx_segment, n);
+	net_csum_complete(n->tx_bounce, (size_t)len, &vh);
 	n->stats.tx_csum++;
-	return true;
+	return n->nb->ops->send(n->nb, NULL, &bounce, 1);
 }
 
 /* One transmit chain: the header, then the frame. */
 static void net_tx_one(struct virtio_net *n, const struct virtq_chain *c)
 {
 	struct virtio_net_hdr h;
-	struct iovec bounce;
 	uint64_t len;
 	int cnt, rc;
 
@@ -247,22 +357,20 @@ static void net_tx_one(struct virtio_net *n, const struct virtq_chain *c)
 	cnt = iov_slice(c->iov, c->nreadable, VIRTIO_NET_HDR_LEN, len, n->tx_frame,
 	                VIRTIO_NET_MAX_BUFS);
 	iov_to_buf(c->iov, c->nreadable, 0, &h, VIRTIO_NET_HDR_LEN);
-	/* No segmentation offload is offered: a GSO request is malformed. */
-	if (cnt <= 0 || h.gso_type != 0) {
+	if (cnt <= 0) {
 		n->stats.tx_errors++;
 		return;
 	}
-	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_CSUM)) {
-		if (!tx_csum(n, &h, len)) {
+	if (h.gso_type != 0 || ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	                        virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_CSUM))) {
+		rc = tx_offload(n, &h, len);
+		if (rc == -EINVAL) {
 			n->stats.tx_errors++;
 			return;
 		}
-		bounce = (struct iovec){ .iov_base = n->tx_bounce, .iov_len = (size_t)len };
-		rc = n->nb->ops->send(n->nb, &bounce, 1);
 	} else {
 		dma_race_begin();
-		rc = n->nb->ops->send(n->nb, n->tx_frame, cnt);
+		rc = n->nb->ops->send(n->nb, NULL, n->tx_frame, cnt);
 		dma_race_end();
 	}
 	if (rc) {
@@ -363,7 +471,11 @@ int virtio_net_init(struct virtio_net *n, struct vm *vm, struct plic *plic, unsi
                     struct net_backend *nb, const uint8_t *mac)
 {
 	uint64_t features = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
-	                    VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	                    VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
+	                    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+	                    VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
+	                    VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) |
+	                    VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6);
 	char name[16];
 	int rc;
 
@@ -415,15 +527,17 @@ void virtio_net_print_stats(const struct virtio_net *n, FILE *f)
 	const struct net_backend_stats *b = &n->stats_backend;
 
 	virtio_mmio_print_stats(&n->mmio, f);
-	fprintf(f,
-	        "  net %s mac=%02x:%02x:%02x:%02x:%02x:%02x: rx frames=%" PRIu64 " bytes=%" PRIu64
-	        " no_buffer=%" PRIu64 " dropped=%" PRIu64 " merged=%" PRIu64 "; tx frames=%" PRIu64
-	        " bytes=%" PRIu64 " csum=%" PRIu64 " errors=%" PRIu64 " dropped=%" PRIu64
-	        " io_thread_runs=%" PRIu64 "\n  backend: rx frames=%" PRIu64 " drops=%" PRIu64
-	        "; tx frames=%" PRIu64 " drops=%" PRIu64 "\n",
-	        n->backend_desc, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
-	        s->rx_frames, s->rx_bytes, s->rx_no_buffer, s->rx_dropped, s->rx_merged,
-	        s->tx_frames, s->tx_bytes, s->tx_csum, s->tx_errors, s->tx_dropped, n->io.runs,
-	        atomic_load(&b->rx_frames), atomic_load(&b->rx_drops), atomic_load(&b->tx_frames),
-	        atomic_load(&b->tx_drops));
+	fprintf(
+	    f,
+	    "  net %s mac=%02x:%02x:%02x:%02x:%02x:%02x: rx frames=%" PRIu64 " bytes=%" PRIu64
+	    " no_buffer=%" PRIu64 " dropped=%" PRIu64 " merged=%" PRIu64 " gso=%" PRIu64
+	    " segmented=%" PRIu64 " bad_offload=%" PRIu64 "; tx frames=%" PRIu64 " bytes=%" PRIu64
+	    " csum=%" PRIu64 " gso=%" PRIu64 " segmented=%" PRIu64 " errors=%" PRIu64
+	    " dropped=%" PRIu64 " io_thread_runs=%" PRIu64 "\n  backend: rx frames=%" PRIu64
+	    " drops=%" PRIu64 "; tx frames=%" PRIu64 " drops=%" PRIu64 "\n",
+	    n->backend_desc, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
+	    s->rx_frames, s->rx_bytes, s->rx_no_buffer, s->rx_dropped, s->rx_merged, s->rx_gso,
+	    s->rx_segmented, s->rx_bad, s->tx_frames, s->tx_bytes, s->tx_csum, s->tx_gso,
+	    s->tx_segmented, s->tx_errors, s->tx_dropped, n->io.runs, atomic_load(&b->rx_frames),
+	    atomic_load(&b->rx_drops), atomic_load(&b->tx_frames), atomic_load(&b->tx_drops));
 }

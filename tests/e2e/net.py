@@ -24,6 +24,19 @@ from guest import PROMPT, Guest, GuestError, check
 MAC_B = "52:54:00:12:34:02"
 
 
+def net_stats(log):
+    """The virtio-net counters of a --stats report: {"rx_gso": N, "tx_errors": N, ...}."""
+    for l in log.splitlines():
+        m = re.match(r"  net .*: rx (.*); tx (.*)$", l)
+        if m:
+            st = {}
+            for side, part in (("rx", m.group(1)), ("tx", m.group(2))):
+                for k, v in re.findall(r"(\w+)=(\d+)", part):
+                    st["%s_%s" % (side, k)] = int(v)
+            return st
+    return {}
+
+
 def sha256(path, size):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -119,6 +132,14 @@ def main():
             for l in g.log.splitlines():
                 if re.match(r"  (net|backend)", l) or l.startswith("virtio-net"):
                     print("note: %s %s" % (what, l.strip()))
+        # Offloads: A's guest sent TCP segments of up to 64 KiB (HOST_TSO4), the
+        # switch carried them whole, and B's guest took them whole (GUEST_TSO4).
+        sa, sb = net_stats(a.log), net_stats(b.log)
+        check("A sent GSO frames (%s)" % sa.get("tx_gso"), sa.get("tx_gso", 0) > 0)
+        check("B received them whole (%s)" % sb.get("rx_gso"), sb.get("rx_gso", 0) > 0)
+        check("no malformed offload requests or metadata",
+              sa.get("tx_errors") == 0 and sb.get("tx_errors") == 0 and
+              sa.get("rx_bad_offload") == 0 and sb.get("rx_bad_offload") == 0, str((sa, sb)))
         check("ports removed when the VMs ended", os.listdir(swdir) == [], str(os.listdir(swdir)))
     except GuestError as e:
         check("network e2e", False, str(e))

@@ -55,7 +55,7 @@ def run_guest(rvisor, kernel, initrd, tap, host_ip, guest_ip, tmp):
     g = None
     try:
         check("host http server up on %s" % host_ip, wait_listening(host_ip, 8000))
-        g = Guest(rvisor, kernel, initrd, cpus=2, extra=["--net", "tap=" + tap])
+        g = Guest(rvisor, kernel, initrd, cpus=2, extra=["--net", "tap=" + tap, "--stats"])
         g.expect(re.escape(PROMPT), T)
         g.run("dmesg -n 1", T)
         st, out = g.run("ip addr add %s/24 dev eth0 && ip link set eth0 up" % guest_ip, T)
@@ -94,6 +94,11 @@ def run_guest(rvisor, kernel, initrd, tap, host_ip, guest_ip, tmp):
         g.send("poweroff\n")
         code = g.wait_exit(T)
         check("poweroff: exit status %d" % code, code == 0, g.log[-2000:])
+        # The tap takes plain frames: the guest's 64 KiB TCP frames were cut here.
+        m = re.search(r"  net .*; tx .* gso=(\d+) segmented=(\d+) errors=(\d+)", g.log)
+        check("TSO frames segmented for the tap (%s)" % str(m.groups() if m else None),
+              m is not None and int(m.group(1)) > 0 and int(m.group(2)) > int(m.group(1)) and
+              int(m.group(3)) == 0, g.log[-2000:])
     except GuestError as e:
         check("guest session", False, str(e))
     finally:

@@ -84,7 +84,8 @@ def test_user_net(rvisor, kernel, initrd, tmp):
         fwd_port = free_port()
         # rvisor.dhcp=1: the guest's init asks for a lease by itself (as `make run` does)
         g = Guest(rvisor, kernel, initrd, cpus=2, append="console=ttyS0 rvisor.dhcp=1",
-                  extra=["--net", "user,hostfwd=tcp::%d-:%d" % (fwd_port, GUEST_PORT)])
+                  extra=["--net", "user,hostfwd=tcp::%d-:%d" % (fwd_port, GUEST_PORT),
+                         "--stats"])
         g.expect(re.escape(PROMPT), T)
         g.run("dmesg -n 1", T)
 
@@ -128,6 +129,11 @@ def test_user_net(rvisor, kernel, initrd, tmp):
         g.send("poweroff\n")
         code = g.wait_exit(T)
         check("poweroff: exit status %d" % code, code == 0, g.log[-2000:])
+        # slirp takes plain frames: the guest's 64 KiB TCP frames were cut here.
+        m = re.search(r"  net .*; tx .* gso=(\d+) segmented=(\d+) errors=(\d+)", g.log)
+        check("TSO frames segmented for slirp (%s)" % str(m.groups() if m else None),
+              m is not None and int(m.group(1)) > 0 and int(m.group(2)) > int(m.group(1)) and
+              int(m.group(3)) == 0, g.log[-2000:])
     except GuestError as e:
         check("guest session", False, str(e))
     finally:

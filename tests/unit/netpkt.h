@@ -286,7 +286,8 @@ static inline void rxbox_destroy(struct rxbox *b)
 	pthread_cond_destroy(&b->cond);
 }
 
-static inline int rxbox_rx(void *opaque, const struct iovec *iov, int iovcnt)
+static inline int rxbox_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *iov,
+                           int iovcnt)
 {
 	struct rxbox *b = opaque;
 	int r = atomic_load(&b->refuse);

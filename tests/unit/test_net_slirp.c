@@ -36,7 +36,7 @@ static int send_frame(const uint8_t *f, size_t len)
 {
 	struct iovec iov[2] = { { (void *)f, 10 }, { (void *)(f + 10), len - 10 } };
 
-	return nb->ops->send(nb, iov, 2); /* split, as a descriptor chain would be */
+	return nb->ops->send(nb, NULL, iov, 2); /* split, as a descriptor chain would be */
 }
 
 /* The guest answers slirp's ARP requests for its own address, as Linux would. */
@@ -427,10 +427,10 @@ static void test_hostile(void)
 
 	cur = "hostile";
 	iov = (struct iovec){ f, 5 };
-	CHECK_EQ("runt frame refused", nb->ops->send(nb, &iov, 1), -EINVAL);
+	CHECK_EQ("runt frame refused", nb->ops->send(nb, NULL, &iov, 1), -EINVAL);
 	iov = (struct iovec){ big, sizeof(big) };
-	CHECK_EQ("oversize refused", nb->ops->send(nb, &iov, 1), -EINVAL);
-	CHECK_EQ("negative iovcnt", nb->ops->send(nb, &iov, -1), -EINVAL);
+	CHECK_EQ("oversize refused", nb->ops->send(nb, NULL, &iov, 1), -EINVAL);
+	CHECK_EQ("negative iovcnt", nb->ops->send(nb, NULL, &iov, -1), -EINVAL);
 	/* Random bytes under valid Ethernet/IPv4/ARP headers, and IPv4 headers
 	 * whose lengths lie. The backend (and libslirp) must survive them. */
 	for (int i = 0; i < 2000; i++) {
@@ -448,7 +448,7 @@ static void test_hostile(void)
 			f[23] = (uint8_t)(i % 2 ? IPP_TCP : IPP_UDP);
 		}
 		iov = (struct iovec){ f, len };
-		nb->ops->send(nb, &iov, 1);
+		nb->ops->send(nb, NULL, &iov, 1);
 	}
 	settle(200);
 	/* Drain whatever slirp answered, then check the stack still works. */

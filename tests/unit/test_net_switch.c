@@ -35,7 +35,8 @@ struct port {
 	pthread_cond_t cond;
 	int tags[MAXF];
 	size_t lens[MAXF];
-	unsigned n, next; /* received, and the next one a test looks at */
+	struct net_vhdr vh[MAXF]; /* all zero: the frame came without metadata */
+	unsigned n, next;         /* received, and the next one a test looks at */
 	_Atomic bool block;
 	_Atomic unsigned refused;
 };
@@ -46,7 +47,7 @@ static const uint8_t MAC_C[6] = { 0x52, 0x54, 0, 0, 0, 0xc };
 static const uint8_t MAC_X[6] = { 0x52, 0x54, 0, 0, 0, 0xee };
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static int port_rx(void *opaque, const struct iovec *iov, int iovcnt)
+static int port_rx(void *opaque, const struct net_vhdr *vh, const struct iovec *iov, int iovcnt)
 {
 	struct port *p = opaque;
 	const uint8_t *f = iov[0].iov_base;
@@ -59,6 +60,8 @@ static int port_rx(void *opaque, const struct iovec *iov, int iovcnt)
 	if (p->n < MAXF && iovcnt == 1 && iov[0].iov_len >= 15) {
 		p->tags[p->n] = f[14];
 		p->lens[p->n] = iov[0].iov_len;
+		if (vh)
+			p->vh[p->n] = *vh;
 		p->n++;
 	}
 	pthread_cond_broadcast(&p->cond);
@@ -107,7 +110,7 @@ static int send_frame(struct port *p, const uint8_t *dst, const uint8_t *src, in
 	/* Two pieces, as a device hands over a frame from guest buffers. */
 	iov[0] = (struct iovec){ .iov_base = frame, .iov_len = len / 2 };
 	iov[1] = (struct iovec){ .iov_base = frame + len / 2, .iov_len = len - len / 2 };
-	return p->nb->ops->send(p->nb, iov, 2);
+	return p->nb->ops->send(p->nb, NULL, iov, 2);
 }
 
 /* The next frame's tag at p (waits up to 5 s; -1 if none came). */
@@ -224,6 +227,36 @@ int main(void)
 	CHECK_EQ("too large", send_frame(&a, MAC_B, MAC_A, 17, NET_MAX_FRAME + 1), -EMSGSIZE);
 	CHECK_EQ("no Ethernet header", send_frame(&a, MAC_B, MAC_A, 18, 10), -EINVAL);
 	CHECK_EQ("A counted two drops", atomic_load(&a.nb->stats.tx_drops), 2);
+
+	cur = "offload metadata";
+	CHECK_EQ("the switch carries it", a.nb->offload, true);
+	{
+		static const struct net_vhdr want = { .flags = NET_VHDR_F_NEEDS_CSUM,
+			                              .gso_type = NET_GSO_TCPV6,
+			                              .hdr_len = 0x1234,
+			                              .gso_size = 0xfedc,
+			                              .csum_start = 0x0201,
+			                              .csum_offset = 0x8001 };
+		struct iovec v = { .iov_base = frame, .iov_len = 60 };
+		unsigned k;
+
+		memset(frame, 0, 60);
+		memcpy(frame, MAC_B, 6);
+		memcpy(frame + 6, MAC_A, 6);
+		frame[14] = 24;
+		CHECK_EQ("send with metadata", a.nb->ops->send(a.nb, &want, &v, 1), 0);
+		CHECK_EQ("arrives", next_tag(&b, NULL), 24);
+		k = b.next - 1;
+		CHECK_EQ("flags", b.vh[k].flags, want.flags);
+		CHECK_EQ("gso_type", b.vh[k].gso_type, want.gso_type);
+		CHECK_EQ("hdr_len", b.vh[k].hdr_len, want.hdr_len);
+		CHECK_EQ("gso_size", b.vh[k].gso_size, want.gso_size);
+		CHECK_EQ("csum_start", b.vh[k].csum_start, want.csum_start);
+		CHECK_EQ("csum_offset", b.vh[k].csum_offset, want.csum_offset);
+		CHECK_EQ("a plain frame", send_frame(&a, MAC_B, MAC_A, 25, 60), 0);
+		CHECK_EQ("arrives", next_tag(&b, NULL), 25);
+		CHECK_EQ("without metadata", b.vh[b.next - 1].gso_type | b.vh[b.next - 1].flags, 0);
+	}
 
 	cur = "a port goes away";
 	CHECK_EQ("C learned A", send_frame(&c, MAC_A, MAC_C, 19, 60), 0);

@@ -34,7 +34,7 @@ static int send_frame(const uint8_t *f, size_t len)
 {
 	struct iovec iov[2] = { { (void *)f, 14 }, { (void *)(f + 14), len - 14 } };
 
-	return nb->ops->send(nb, iov, 2);
+	return nb->ops->send(nb, NULL, iov, 2);
 }
 
 typedef bool (*match_fn)(const struct pkt *p, const void *ctx);

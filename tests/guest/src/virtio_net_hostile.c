@@ -28,8 +28,10 @@ static u8 txbuf[BUFLEN] __attribute__((aligned(16)));
 static struct vdev dev[2];
 static struct vq q[2][2]; /* [device][queue]: 0 receive, 1 transmit */
 static u64 ram_base, ram_end;
-#define NET_F_CSUM (1ULL << 0)
+#define NET_F_CSUM     (1ULL << 0)
+#define NET_F_HOST_TSO (3ULL << 11) /* HOST_TSO4, HOST_TSO6 */
 static const u64 want = F_VERSION_1 | F_INDIRECT | F_EVENT_IDX | NET_F_MAC | NET_F_CSUM;
+static u64 want_more; /* segmentation offload, for the attacks on it */
 
 #define R_RESET 1u /* DEVICE_NEEDS_RESET */
 #define R_USED  2u /* the chain came back */
@@ -42,7 +44,7 @@ static const char *name_of(unsigned r)
 
 static int bringup(unsigned i)
 {
-	if (vio_negotiate(&dev[i], want)) {
+	if (vio_negotiate(&dev[i], want | want_more)) {
 		printf("device %u: features not accepted\n", i);
 		return -1;
 	}
@@ -112,6 +114,90 @@ static int loopback(u8 tag)
 	/* 5.1.6.4: without VIRTIO_NET_F_MRG_RXBUF, num_buffers is 1 (QEMU leaves it 0). */
 	CHECK_QUIRK("rx header: num_buffers 1", nbuf == 1, "num_buffers %u", nbuf);
 	return 1;
+}
+
+static u16 be16at(const u8 *b)
+{
+	return (u16)(b[0] << 8 | b[1]);
+}
+
+/* Ones' complement sum of big-endian words, folded. */
+static u32 sum16(u32 s, const u8 *b, unsigned len)
+{
+	unsigned k;
+
+	for (k = 0; k + 1 < len; k += 2)
+		s += (u32)b[k] << 8 | b[k + 1];
+	if (len & 1)
+		s += (u32)b[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+/*
+ * Device 0 (HOST_TSO4) sends one TCPv4 frame of 1800 payload bytes with
+ * gso_size 1000; device 1 negotiated neither GUEST_TSO4 nor GUEST_CSUM, so
+ * its device must hand it two finished segments: lengths, sequence numbers,
+ * PSH on the last only, IP and TCP checksums right.
+ */
+static void gso_to_plain_guest(void)
+{
+	static const u8 hdr[HDR] = { 1, 1, 54, 0, 0xe8, 0x03, 34, 0, 16, 0, 0, 0 };
+	u8 *f = txbuf + HDR;
+	unsigned k, got = 0, plen = 1800;
+	u32 id, len;
+
+	want_more = NET_F_HOST_TSO;
+	if (bringup(0)) {
+		FAILF("gso: bring-up with HOST_TSO4 failed");
+		want_more = 0;
+		return;
+	}
+	want_more = 0;
+	if (bringup(1)) {
+		FAILF("gso: bring-up failed");
+		return;
+	}
+	post_rx(1, 4);
+	memset(txbuf, 0, HDR + 54);
+	memcpy(txbuf, hdr, HDR);
+	memset(f, 0xff, 6);
+	f[6] = 0x52, f[7] = 0x54, f[11] = 7;
+	f[12] = 0x08;
+	f[14] = 0x45, f[16] = (u8)((40 + plen) >> 8), f[17] = (u8)(40 + plen);
+	f[22] = 64, f[23] = 6;
+	f[26] = 10, f[29] = 1, f[30] = 10, f[33] = 2;
+	f[34 + 1] = 1, f[34 + 3] = 2;         /* ports */
+	f[34 + 6] = 0x03, f[34 + 7] = 0xe8;   /* seq 1000 */
+	f[34 + 12] = 0x50, f[34 + 13] = 0x18; /* ACK PSH */
+	for (k = 0; k < plen; k++)
+		f[54 + k] = (u8)(k * 7);
+	q[0][1].desc[0] = (struct vdesc){ (u64)txbuf, HDR + 54 + plen, 0, 0 };
+	kick(0, 1, 0);
+	CHECK("gso: the transmit chain came back",
+	      vq_wait(&q[0][1], WAIT_MS, &id, &len) == VIO_USED);
+	while (got < 2 && vq_wait(&q[1][0], WAIT_MS, &id, &len) == VIO_USED && id < 4) {
+		const u8 *r = rxbuf[id] + HDR;
+		unsigned want_len = got ? plen - 1000 : 1000;
+		u8 pseudo[12] = { 10, 0, 0, 1, 10, 0, 0, 2, 0, 6, 0, 0 };
+		u32 sum;
+
+		rmb();
+		if (len < HDR + 54 || be16at(r + 12) != 0x0800)
+			continue;
+		pseudo[10] = (u8)((20 + want_len) >> 8), pseudo[11] = (u8)(20 + want_len);
+		CHECK("gso: segment length", len == HDR + 54 + want_len);
+		CHECK("gso: IP total length", be16at(r + 16) == 40 + want_len);
+		CHECK("gso: IP checksum", sum16(0, r + 14, 20) == 0xffff);
+		CHECK("gso: sequence", be16at(r + 40) == 1000 + 1000 * got && be16at(r + 38) == 0);
+		CHECK("gso: PSH on the last segment only", (r[47] & 0x08) == (got ? 0x08 : 0));
+		sum = sum16(sum16(0, pseudo, 12), r + 34, 20 + want_len);
+		CHECK("gso: TCP checksum", sum == 0xffff);
+		CHECK("gso: payload", r[54] == (u8)(1000 * got * 7));
+		got++;
+	}
+	CHECK("gso: two segments received", got == 2);
 }
 
 static void check_outcome(const char *what, unsigned got, unsigned ok, unsigned oracle_ok)
@@ -250,6 +336,39 @@ static void tx_csum_outside(struct vq *v)
 	kick(0, 1, 0);
 }
 
+/* A GSO request (HOST_TSO4/6 negotiated) with one bad field; the frame is not TCP either. */
+static void gso_frame(struct vq *v, u8 flags, u8 type, u16 hdr_len, u16 size, u16 start, u16 off)
+{
+	frame_desc(v, 0, 0, 0);
+	txbuf[0] = flags;
+	txbuf[1] = type;
+	memcpy(txbuf + 2, &hdr_len, 2);
+	memcpy(txbuf + 4, &size, 2);
+	memcpy(txbuf + 6, &start, 2);
+	memcpy(txbuf + 8, &off, 2);
+	kick(0, 1, 0);
+}
+
+static void tx_gso_size_zero(struct vq *v)
+{
+	gso_frame(v, 1, 1, 54, 0, 34, 16);
+}
+
+static void tx_gso_not_tcp(struct vq *v)
+{
+	gso_frame(v, 1, 1, 54, 1448, 34, 16);
+}
+
+static void tx_gso_hdr_len_beyond(struct vq *v)
+{
+	gso_frame(v, 1, 4, 0xffff, 1448, 0xfff0, 0xfff0);
+}
+
+static void tx_gso_unknown_type(struct vq *v)
+{
+	gso_frame(v, 0xff, 0x85, 54, 1, 34, 16);
+}
+
 static void tx_avail_jump(struct vq *v)
 {
 	frame_desc(v, 0, 0, 0);
@@ -346,6 +465,18 @@ void test_main(unsigned long hartid, unsigned long dtb)
 		attack_tx("tx: device-writable buffer", tx_writable_only, R_USED | R_RESET, any);
 		attack_tx("tx: checksum offsets outside the frame", tx_csum_outside,
 		          R_USED | R_RESET, any);
+		/* rvisor offers TSO on every backend; QEMU only with a vnet-header peer. */
+		want_more = NET_F_HOST_TSO;
+		attack_tx("tx: GSO with gso_size 0", tx_gso_size_zero, R_USED | R_RESET, any);
+		attack_tx("tx: GSO on a frame that is not TCP", tx_gso_not_tcp, R_USED | R_RESET,
+		          any);
+		attack_tx("tx: GSO with hdr_len and checksum offsets beyond the frame",
+		          tx_gso_hdr_len_beyond, R_USED | R_RESET, any);
+		attack_tx("tx: unknown GSO type and flags", tx_gso_unknown_type, R_USED | R_RESET,
+		          any);
+		want_more = 0;
+		gso_to_plain_guest();
+		after("gso to a guest without GUEST_TSO4");
 	}
 	attack_tx("tx: available index jump", tx_avail_jump, reset, any);
 	attack_rx("rx: two-descriptor loop", rx_loop, reset, any);
