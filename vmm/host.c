@@ -5,6 +5,7 @@
  * and the memory-limit monitor.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -275,10 +276,57 @@ static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
 	return (mac[0] & 1) ? -1 : 0; /* multicast is no NIC address */
 }
 
+/* "hostfwd": [{"protocol": "tcp"|"udp", "host_addr": "a.b.c.d", "host_port", "guest_port"}]. */
+static int parse_hostfwds(json_t *a, struct net_config *nc, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "protocol", "host_addr", "host_port", "guest_port",
+		                            NULL };
+	const char *w = "network-interfaces: hostfwd";
+	json_t *f;
+	size_t i;
+
+	if (!json_is_array(a))
+		FAIL("%s: expected an array", w);
+	if (json_array_size(a) > NET_MAX_HOSTFWD)
+		FAIL("%s: at most %d port forwards", w, NET_MAX_HOSTFWD);
+	json_array_foreach(a, i, f)
+	{
+		struct net_hostfwd *h = &nc->hostfwd[nc->nhostfwd];
+		json_t *proto = json_object_get(f, "protocol"),
+		       *addr = json_object_get(f, "host_addr");
+		uint64_t hp = 0, gp = 0;
+		bool p1, p2;
+
+		if (check_keys(f, w, keys, err, errlen) ||
+		    get_uint(f, w, "host_port", 1, 65535, &hp, &p1, err, errlen) ||
+		    get_uint(f, w, "guest_port", 1, 65535, &gp, &p2, err, errlen))
+			return -1;
+		if (!p1 || !p2)
+			FAIL("%s: 'host_port' and 'guest_port' are required", w);
+		*h = (struct net_hostfwd){ .host_port = (uint16_t)hp, .guest_port = (uint16_t)gp };
+		if (proto && (!json_is_string(proto) || (strcmp(json_string_value(proto), "tcp") &&
+		                                         strcmp(json_string_value(proto), "udp"))))
+			FAIL("%s: 'protocol' must be \"tcp\" or \"udp\"", w);
+		h->udp = proto && !strcmp(json_string_value(proto), "udp");
+		if (addr) {
+			struct in_addr in;
+
+			if (!json_is_string(addr) ||
+			    inet_pton(AF_INET, json_string_value(addr), &in) != 1)
+				FAIL("%s: 'host_addr' must be an IPv4 address like \"127.0.0.1\"",
+				     w);
+			h->host_addr = ntohl(in.s_addr);
+		}
+		nc->nhostfwd++;
+	}
+	return 0;
+}
+
 static int parse_net(struct hvm_config *c, json_t *o, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "iface_id", "mode",      "host_dev_name",
-		                            "switch",   "guest_mac", NULL };
+		                            "switch",   "guest_mac", "hostfwd",
+		                            NULL };
 	const char *w = "network-interfaces";
 	struct hvm_net n = { 0 };
 	json_t *id = json_object_get(o, "iface_id"), *mode = json_object_get(o, "mode");
@@ -323,6 +371,14 @@ static int parse_net(struct hvm_config *c, json_t *o, char *err, size_t errlen)
 			goto fail;
 		}
 		n.cfg.mac_set = true;
+	}
+	if (json_object_get(o, "hostfwd")) {
+		if (n.cfg.kind != NET_USER) {
+			snprintf(err, errlen, "%s: 'hostfwd' needs mode \"user\"", w);
+			goto fail;
+		}
+		if (parse_hostfwds(json_object_get(o, "hostfwd"), &n.cfg, err, errlen))
+			goto fail;
 	}
 	for (i = 0; i < c->nnets; i++)
 		if (!strcmp(c->nets[i].id, n.id)) {
@@ -1105,6 +1161,24 @@ static json_t *config_json(const struct hvm_config *c)
 			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
 			         m[2], m[3], m[4], m[5]);
 			json_object_set_new(n, "guest_mac", json_string(mac));
+		}
+		if (c->nets[i].cfg.nhostfwd) {
+			json_t *fw = json_array();
+			unsigned k;
+
+			for (k = 0; k < c->nets[i].cfg.nhostfwd; k++) {
+				const struct net_hostfwd *h = &c->nets[i].cfg.hostfwd[k];
+				struct in_addr in = { .s_addr = htonl(h->host_addr) };
+				char a[INET_ADDRSTRLEN];
+
+				inet_ntop(AF_INET, &in, a, sizeof(a));
+				json_array_append_new(fw,
+				                      json_pack("{s:s, s:s, s:i, s:i}", "protocol",
+				                                h->udp ? "udp" : "tcp", "host_addr",
+				                                a, "host_port", h->host_port,
+				                                "guest_port", h->guest_port));
+			}
+			json_object_set_new(n, "hostfwd", fw);
 		}
 		json_array_append_new(nets, n);
 	}

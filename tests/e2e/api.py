@@ -175,6 +175,15 @@ CAP = 25
 
 
 SWITCH = "api%d" % os.getpid()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+FWD_PORT = free_port()  # vm7's user-mode NIC forwards it to its port 8080
 NET_VMS = {"vm0": "10.77.0.1", "vm7": "10.77.0.7"}  # on one switch inside the host process
 
 
@@ -189,6 +198,11 @@ def vm_body(vid, kernel, initrd, mem=64, limit=0, cap=0):
                             "boot_args": "console=ttyS0"}}
     if vid in NET_VMS:
         body["network-interfaces"] = [{"iface_id": "eth0", "mode": "switch", "switch": SWITCH}]
+    if vid == "vm7":
+        body["network-interfaces"].append(
+            {"iface_id": "eth1", "mode": "user",
+             "hostfwd": [{"protocol": "tcp", "host_addr": "127.0.0.1", "host_port": FWD_PORT,
+                          "guest_port": 8080}]})
     return body
 
 
@@ -388,6 +402,22 @@ def main():
                 m = consoles[a].expect(r"ping-(ok|bad)\n", 90)
                 check("%s pings %s over switch %s inside one host process" % (a, b, SWITCH),
                       m.group(1) == "ok")
+                # vm7's second NIC: user-mode networking with a port forward from the API
+                consoles[b].send('ip addr add 10.0.2.15/24 dev eth1 && ip link set eth1 up && '
+                                 'mkdir -p /tmp/www && echo fwd-$(hostname)-ok > /tmp/www/f && '
+                                 'httpd -p 8080 -h /tmp/www && echo httpd-""up\n')
+                consoles[b].expect(r"httpd-up\n", 60)
+                body = b""
+                for _ in range(20):
+                    try:
+                        c = http.client.HTTPConnection("127.0.0.1", FWD_PORT, timeout=10)
+                        c.request("GET", "/f")
+                        body = c.getresponse().read()
+                        break
+                    except OSError:
+                        time.sleep(0.5)
+                check("API hostfwd: the host reaches %s's httpd through 127.0.0.1:%d (%r)" % (b, FWD_PORT, body),
+                      body.startswith(b"fwd-") and body.strip().endswith(b"-ok"))
                 n = stats(api, a)["net"]
                 check("%s stats: net frames counted (%r)" % (a, n),
                       n["tx_frames"] >= 3 and n["rx_frames"] >= 3 and n["tx_bytes"] > 0)

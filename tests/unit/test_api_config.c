@@ -128,6 +128,50 @@ int main(void)
 	    "{\"iface_id\": \"n\", \"mode\": \"user\", \"guest_mac\": \"52:54:00:00:00:01:02\"}",
 	    "guest_mac");
 
+	cur = "hostfwd";
+	{
+		struct hvm_config d = { 0 };
+		char did[HVM_ID_MAX] = "";
+
+		CHECK_EQ("parse",
+		         parse(&d, "network-interfaces",
+		               "{\"iface_id\": \"u\", \"mode\": \"user\", \"hostfwd\": "
+		               "[{\"host_port\": 2222, \"guest_port\": 22}, {\"protocol\": "
+		               "\"udp\", \"host_addr\": \"127.0.0.1\", \"host_port\": 5353, "
+		               "\"guest_port\": 53}]}",
+		               did),
+		         0);
+		CHECK_EQ("two forwards", d.nets[0].cfg.nhostfwd, 2);
+		CHECK_EQ("tcp", d.nets[0].cfg.hostfwd[0].udp, 0);
+		CHECK_EQ("host port", d.nets[0].cfg.hostfwd[0].host_port, 2222);
+		CHECK_EQ("guest port", d.nets[0].cfg.hostfwd[0].guest_port, 22);
+		CHECK_EQ("any address", d.nets[0].cfg.hostfwd[0].host_addr, 0);
+		CHECK_EQ("udp", d.nets[0].cfg.hostfwd[1].udp, 1);
+		CHECK_EQ("127.0.0.1", d.nets[0].cfg.hostfwd[1].host_addr, 0x7f000001u);
+		hvm_config_free(&d);
+	}
+	refused("network-interfaces",
+	        "{\"iface_id\": \"n\", \"mode\": \"switch\", \"switch\": \"l\", "
+	        "\"hostfwd\": []}",
+	        "'hostfwd' needs mode \"user\"");
+	refused("network-interfaces",
+	        "{\"iface_id\": \"n\", \"mode\": \"user\", \"hostfwd\": [{\"host_port\": 0, "
+	        "\"guest_port\": 22}]}",
+	        "'host_port' = 0 is out of range");
+	refused("network-interfaces",
+	        "{\"iface_id\": \"n\", \"mode\": \"user\", \"hostfwd\": [{\"host_port\": 1}]}",
+	        "'host_port' and 'guest_port' are required");
+	refused("network-interfaces",
+	        "{\"iface_id\": \"n\", \"mode\": \"user\", \"hostfwd\": [{\"protocol\": "
+	        "\"sctp\", \"host_port\": 1, \"guest_port\": 2}]}",
+	        "'protocol' must be");
+	refused("network-interfaces",
+	        "{\"iface_id\": \"n\", \"mode\": \"user\", \"hostfwd\": [{\"host_addr\": "
+	        "\"::1\", \"host_port\": 1, \"guest_port\": 2}]}",
+	        "'host_addr' must be an IPv4 address");
+	refused("network-interfaces", "{\"iface_id\": \"n\", \"mode\": \"user\", \"hostfwd\": {}}",
+	        "expected an array");
+
 	cur = "too many devices";
 	{
 		struct hvm_config d = { 0 };
