@@ -1,10 +1,12 @@
 """Drive a Linux guest's serial console from a test: boot, wait for the
 shell prompt, run commands and collect their output and status."""
+import hashlib
 import os
 import re
 import select
 import subprocess
 import time
+import urllib.request
 
 PROMPT = "rvisor# "
 
@@ -110,3 +112,44 @@ class Checks:
 
 
 check = Checks()
+
+
+def sha_line(out):
+    """The digest of the first `sha256sum` line in out, or None."""
+    m = re.search(r"^([0-9a-f]{64})  ", out, re.M)
+    return m.group(1) if m else None
+
+
+def host_fetches_guest_file(g, size, guest_port, url, what, timeout):
+    """The guest's httpd serves `size` random bytes on guest_port; the host
+    GETs url and checks length and sha256 (net_user.py, net_tap.py)."""
+    st, out = g.run("mkdir -p /tmp/www && head -c %d /dev/urandom > /tmp/www/served "
+                    "&& sha256sum /tmp/www/served && httpd -p %d -h /tmp/www" % (size, guest_port),
+                    timeout)
+    served = sha_line(out)
+    check("guest httpd started", st == 0 and served is not None, out)
+    t0 = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            got = r.read()
+    except OSError as e:
+        got = b""
+        print("  host fetch failed: %s" % e)
+    dt = time.monotonic() - t0
+    check("host got %d bytes %s" % (len(got), what), len(got) == size)
+    check("sha256 matches the guest's file", hashlib.sha256(got).hexdigest() == served)
+    if got:
+        print("note: host fetched %d KiB from the guest in %.2f s (%.2f MB/s)"
+              % (len(got) >> 10, dt, len(got) / dt / 1e6))
+
+
+def poweroff_check_segmented(g, backend, timeout):
+    """Power off (exit status 0), then check from --stats that the device cut
+    the guest's TSO frames for a backend that takes plain frames."""
+    g.send("poweroff\n")
+    code = g.wait_exit(timeout)
+    check("poweroff: exit status %d" % code, code == 0, g.log[-2000:])
+    m = re.search(r"  net .*; tx .* gso=(\d+) segmented=(\d+) errors=(\d+)", g.log)
+    check("TSO frames segmented for %s (%s)" % (backend, str(m.groups() if m else None)),
+          m is not None and int(m.group(1)) > 0 and int(m.group(2)) > int(m.group(1)) and
+          int(m.group(3)) == 0, g.log[-2000:])

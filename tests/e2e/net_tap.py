@@ -15,9 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-from guest import PROMPT, Guest, GuestError, check
+from guest import (PROMPT, Guest, GuestError, check, host_fetches_guest_file,
+                   poweroff_check_segmented, sha_line)
 
 # Seconds any one step may take: only a failing run waits that long, and the
 # sanitizer builds (make sanitize, make tsan) run the guest many times slower.
@@ -26,11 +26,6 @@ T = 600
 
 def sh(*cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
-
-
-def sha_line(out):
-    m = re.search(r"^([0-9a-f]{64})  ", out, re.M)
-    return m.group(1) if m else None
 
 
 def wait_listening(addr, port, timeout=10):
@@ -73,32 +68,10 @@ def run_guest(rvisor, kernel, initrd, tap, host_ip, guest_ip, tmp):
         print("note: guest fetched %d KiB in %.2f s (%.2f MB/s)"
               % (len(payload) >> 10, dt, len(payload) / dt / 1e6))
 
-        st, out = g.run("mkdir -p /tmp/www && head -c 2000000 /dev/urandom > /tmp/www/served "
-                        "&& sha256sum /tmp/www/served && httpd -p 8080 -h /tmp/www", T)
-        served = sha_line(out)
-        check("guest httpd started", st == 0 and served is not None, out)
-        t0 = time.monotonic()
-        try:
-            with urllib.request.urlopen("http://%s:8080/served" % guest_ip, timeout=T) as r:
-                got = r.read()
-        except OSError as e:
-            got = b""
-            print("  host fetch failed: %s" % e)
-        dt = time.monotonic() - t0
-        check("host got %d bytes from the guest" % len(got), len(got) == 2000000)
-        check("sha256 matches the guest's file", hashlib.sha256(got).hexdigest() == served)
-        if got:
-            print("note: host fetched %d KiB in %.2f s (%.2f MB/s)"
-                  % (len(got) >> 10, dt, len(got) / dt / 1e6))
-
-        g.send("poweroff\n")
-        code = g.wait_exit(T)
-        check("poweroff: exit status %d" % code, code == 0, g.log[-2000:])
+        host_fetches_guest_file(g, 2000000, 8080, "http://%s:8080/served" % guest_ip,
+                                "from the guest", T)
         # The tap takes plain frames: the guest's 64 KiB TCP frames were cut here.
-        m = re.search(r"  net .*; tx .* gso=(\d+) segmented=(\d+) errors=(\d+)", g.log)
-        check("TSO frames segmented for the tap (%s)" % str(m.groups() if m else None),
-              m is not None and int(m.group(1)) > 0 and int(m.group(2)) > int(m.group(1)) and
-              int(m.group(3)) == 0, g.log[-2000:])
+        poweroff_check_segmented(g, "the tap", T)
     except GuestError as e:
         check("guest session", False, str(e))
     finally:
