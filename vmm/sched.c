@@ -441,13 +441,13 @@ static int run_slice(struct worker *w, struct vcpu_slot *s, uint64_t limit_ns)
 		i0 = s->vcpu.stats.instret;
 		ts = t;
 		rc = vm_vcpu_step(s, budget);
+		vm_vcpu_publish_stats(s);
 		t = host_time_ns();
 		if (s->vcpu.stats.instret - i0 >= 4096 && t - ts >= 10000)
 			s->sched.ipus = (s->vcpu.stats.instret - i0) * 1000 / (t - ts);
 		if (rc <= 0 || t - t0 >= limit_ns || atomic_load(&w->preempt))
 			break;
 	}
-	vm_vcpu_publish_stats(s); /* once per slice: readers are at most a slice behind */
 	return rc;
 }
 

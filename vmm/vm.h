@@ -57,7 +57,7 @@ struct vcpu_slot {
 	/*
 	 * A copy of the engine's counters for other threads (the API, top):
 	 * the engine's own are plain fields its thread writes, so the worker
-	 * publishes them here with atomic stores at the end of each slice.
+	 * publishes them here with atomic stores after each step.
 	 */
 	struct {
 		struct vcpu_stats cpu;
@@ -145,7 +145,7 @@ void *vm_ram_ptr(struct vm *vm, gpa_t gpa, uint64_t len);
  */
 int vm_start(struct vm *vm);
 
-/* Publish a vCPU's counters (its worker, after a slice); read them from any thread. */
+/* Publish a vCPU's counters (its worker, after a step); read them from any thread. */
 void vm_vcpu_publish_stats(struct vcpu_slot *s);
 void vm_vcpu_read_stats(const struct vcpu_slot *s, struct vcpu_stats *cpu, struct mmu_stats *mmu);
 int vm_wait(struct vm *vm);
